@@ -1,0 +1,63 @@
+# newswire: make demo | make test | make run | make lint
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+KAFKA := deploy/kafka/local-kafka.sh
+
+.PHONY: help venv kafka kafka-stop demo run lint format test test-fast wheel-check clean
+
+help:
+	@echo "make demo        offline demo: local Kafka + generated feeds -> the whole pipeline -> SQLite"
+	@echo "make test        lint + the whole test suite (starts the local Kafka unless NEWSWIRE_KAFKA_BOOTSTRAP is set)"
+	@echo "make run         the pipeline on the feed list in \$$FEEDS (default feeds.opml), until stopped"
+	@echo "make lint        ruff format --check, ruff check, mypy --strict"
+	@echo "make kafka       start the local Kafka broker; make kafka-stop stops it"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+kafka:
+	@if [ -z "$$NEWSWIRE_KAFKA_BOOTSTRAP" ]; then $(KAFKA) start; fi
+
+kafka-stop:
+	$(KAFKA) stop
+
+demo: venv kafka
+	$(BIN)/newswire demo
+
+FEEDS ?= feeds.opml
+run: venv kafka
+	$(BIN)/newswire run --feeds $(FEEDS)
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint: venv
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: venv lint kafka
+	$(BIN)/pytest
+
+test-fast: venv
+	$(BIN)/pytest -m "not kafka"
+
+wheel-check: venv
+	rm -rf .local/wheel && mkdir -p .local/wheel
+	$(BIN)/pip wheel -q --no-deps -w .local/wheel .
+	$(PYTHON) -m venv .local/wheel/venv
+	.local/wheel/venv/bin/pip install -q .local/wheel/newswire-*.whl
+	cd .local/wheel && venv/bin/python -c "import newswire.cli.main, producers.poller, consumers.dedup.stage, consumers.enrich.stage, consumers.store.stage, schemas.validation; print('wheel imports ok')"
+	cd .local/wheel && venv/bin/newswire --help > /dev/null
+
+clean:
+	rm -rf .local/data .local/wheel .pytest_cache .mypy_cache .ruff_cache

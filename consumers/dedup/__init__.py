@@ -1,0 +1,1 @@
+"""Dedup: exact by dedup key, crash-safe, with updates as their own events."""

@@ -1,0 +1,1 @@
+"""Enrichment: clean HTML, plain text and reading signals for every item."""

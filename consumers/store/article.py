@@ -1,0 +1,131 @@
+"""Stored items rendered for people: a plain-text article and a table of search hits.
+
+Also the one definition of an item's body text (:func:`body_text`), shared by the
+full-text index and the article, so that what search matches is what a reader sees.
+
+Feed text is untrusted: before it reaches a terminal, C0/C1 control characters (ANSI
+escape sequences start with one) and bidirectional overrides are removed, and table cells
+are :class:`rich.text.Text`, never console markup.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from newswire.sanitizer import html_to_text
+from schemas.item import Item
+
+if TYPE_CHECKING:
+    from consumers.store.sqlite_store import SearchHit
+
+MIN_WIDTH = 20
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Everything a terminal may interpret except tab and newline, plus the Unicode bidi
+# controls used to make text display differently from what it is ("Trojan Source").
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def body_text(item: Item) -> str:
+    """The item's readable body: ``content.text``, else the summary with its tags stripped."""
+    return item.content.text.strip() or html_to_text(item.summary)
+
+
+def author_names(item: Item) -> list[str]:
+    """Author names (falling back to e-mail), blanks and repeats dropped, order kept."""
+    names = (a.name.strip() or a.email.strip() for a in item.authors)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def format_date(value: datetime) -> str:
+    """``Sat 28 Nov 2026 14:05 UTC``: English names whatever the process locale is."""
+    v = value.astimezone(UTC)
+    return f"{_DAYS[v.weekday()]} {v.day} {_MONTHS[v.month - 1]} {v.year} {v:%H:%M} UTC"
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("", text)
+
+
+def _paragraphs(text: str) -> list[str]:
+    # Text with blank lines uses them between paragraphs (lines inside are reflowed); text
+    # without any treats every line as a paragraph, so "<p>" rendered as "\n" keeps its shape.
+    text = text.replace("\r\n", "\n")
+    blocks = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    return [p for p in (" ".join(b.split()) for b in blocks) if p]
+
+
+def render_article(item: Item, *, width: int = 80) -> str:
+    """The item as a plain-text news article, lines no wider than ``width``.
+
+    Layout: the title (``(untitled)`` if empty) underlined with ``=``; a byline
+    ``By A, B · <feed title> · <published>`` with missing parts left out (and no line at all
+    when every part is missing); a blank line; the body (:func:`body_text`) wrapped with its
+    paragraphs kept, separated by blank lines; a blank line; ``Source: <link>`` (the feed URL
+    when the item has no link) as the last line. No trailing newline.
+
+    Words longer than ``width`` (URLs) are not broken, so only such lines can be wider.
+    Pure function; raises ``ValueError`` if ``width < 20``.
+    """
+    if width < MIN_WIDTH:
+        raise ValueError(f"width must be at least {MIN_WIDTH}, got {width}")
+
+    def wrap(text: str) -> list[str]:
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+    title_lines = wrap(" ".join(_safe(item.title).split()) or "(untitled)")
+    lines = [*title_lines, "=" * min(width, max(len(line) for line in title_lines))]
+
+    byline: list[str] = []
+    if names := author_names(item):
+        byline.append("By " + ", ".join(names))
+    if feed_title := " ".join(item.feed_title.split()):
+        byline.append(feed_title)
+    if item.published is not None:
+        byline.append(format_date(item.published))
+    # Break the byline between its parts, so a date is never split across lines.
+    packed: list[str] = []
+    for part in (_safe(p) for p in byline):
+        if packed and len(joined := f"{packed[-1]} · {part}") <= width:
+            packed[-1] = joined
+        else:
+            packed.append(part)
+    lines += [line for chunk in packed for line in wrap(chunk)]
+
+    for paragraph in _paragraphs(_safe(body_text(item))):
+        lines += ["", *wrap(paragraph)]
+    lines += ["", f"Source: {_safe(item.link or item.feed_url)}"]
+    return "\n".join(lines)
+
+
+def format_hits_table(hits: Iterable[SearchHit]) -> Table:
+    """Search hits as a table with columns id (first 12 chars), published, feed, title.
+
+    Cells are plain :class:`~rich.text.Text`, so ``[bold]`` in a feed's title is shown as
+    written, never interpreted. Missing published times show as ``-``.
+    """
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("id", no_wrap=True, style="cyan")
+    table.add_column("published", no_wrap=True)
+    table.add_column("feed", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for hit in hits:
+        item = hit.item
+        published = (
+            item.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if item.published else "-"
+        )
+        table.add_row(
+            Text(item.item_id[:12]),
+            Text(published),
+            Text(_safe(item.feed_title or item.feed_url)),
+            Text(_safe(" ".join(item.title.split()) or "(untitled)")),
+        )
+    return table

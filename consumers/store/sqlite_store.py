@@ -1,0 +1,399 @@
+"""The embedded item store: SQLite (WAL) with an FTS5 full-text index.
+
+Delivery is at-least-once, so writes are idempotent by ``item_id`` + ``version``: a
+redelivered item never makes a second row and an older version never replaces a newer one.
+
+Schema (``PRAGMA user_version`` counts the migrations applied; newer ones run on open):
+
+``items``
+    one row per ``item_id`` (unique); ``id INTEGER PRIMARY KEY`` is the rowid the FTS index
+    points at (an alias, so ``VACUUM`` cannot renumber it); indexed columns for lookups and
+    ``data``, the whole item as orjson, which is what reads return.
+``items_fts``
+    FTS5 over title, summary, body, authors, categories; ``rowid = items.id``.
+
+Errors: :class:`StoreUnavailable` (retriable) when SQLite cannot do the work now (locked
+past the busy timeout, disk full, I/O); :class:`~newswire.errors.ConfigError` when the file
+cannot be a store (not a database, made by a newer newswire, no FTS5).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from consumers.store.article import author_names, body_text
+from newswire.errors import ConfigError, NewswireError, TransientError
+from newswire.sanitizer import html_to_text
+from schemas.item import Item
+
+BUSY_TIMEOUT_SECONDS = 10.0
+_HEX_PREFIX = re.compile(r"[0-9a-f]{8,32}")
+_WORD = re.compile(r"\w")
+
+# One SQL script per schema version, run in one transaction with its user_version bump.
+# Append only: never edit a migration that has shipped.
+_MIGRATIONS = (
+    """
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL,
+        dedup_key TEXT NOT NULL, feed_url TEXT NOT NULL, link TEXT NOT NULL,
+        title TEXT NOT NULL, published TEXT, fetched TEXT NOT NULL, sort_time TEXT NOT NULL,
+        story_id TEXT, language TEXT, data BLOB NOT NULL
+    );
+    CREATE INDEX items_sort_time ON items (sort_time, item_id);
+    CREATE INDEX items_dedup_key ON items (dedup_key);
+    CREATE INDEX items_feed_url ON items (feed_url, sort_time);
+    CREATE INDEX items_story_id ON items (story_id) WHERE story_id IS NOT NULL;
+    CREATE INDEX items_language ON items (language) WHERE language IS NOT NULL;
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary, body, authors, categories, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+# The version test is repeated in SQL so this statement alone can never go backwards.
+_UPSERT = """
+    INSERT INTO items (item_id, version, dedup_key, feed_url, link, title, published, fetched,
+                       sort_time, story_id, language, data)
+    VALUES (:item_id, :version, :dedup_key, :feed_url, :link, :title, :published, :fetched,
+            :sort_time, :story_id, :language, :data)
+    ON CONFLICT (item_id) DO UPDATE SET
+        version = excluded.version, dedup_key = excluded.dedup_key,
+        feed_url = excluded.feed_url, link = excluded.link, title = excluded.title,
+        published = excluded.published, fetched = excluded.fetched,
+        sort_time = excluded.sort_time, story_id = excluded.story_id,
+        language = excluded.language, data = excluded.data
+    WHERE excluded.version > items.version
+    RETURNING id
+"""
+_FTS_INSERT = """
+    INSERT INTO items_fts (rowid, title, summary, body, authors, categories)
+    VALUES (?, ?, ?, ?, ?, ?)
+"""
+# bm25 weights per column (title, summary, body, authors, categories): a word in the title
+# says more about what an item is about than the same word deep in the body.
+_SEARCH = """
+    SELECT i.data, snippet(items_fts, 2, '[', ']', '…', 24),
+           bm25(items_fts, 8.0, 2.0, 1.0, 3.0, 3.0) AS rank
+    FROM items_fts JOIN items AS i ON i.id = items_fts.rowid
+    WHERE items_fts MATCH :match
+      AND (:feed_url IS NULL OR i.feed_url = :feed_url)
+      AND (:lang IS NULL OR i.language = :lang
+           OR substr(i.language, 1, length(:lang) + 1) = :lang || '-')
+    ORDER BY rank, i.sort_time DESC
+    LIMIT :limit
+"""
+
+
+class StoreUnavailable(TransientError):
+    """SQLite could not do the work now (locked, disk full, I/O error); retry later."""
+
+
+class AmbiguousItemId(NewswireError):
+    """An id prefix given to :meth:`SqliteStore.get` matches more than one item."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What one :meth:`SqliteStore.upsert_many` call did, item by item."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result; ``rank`` is bm25 (lower is better), ``snippet`` marks ``[matches]``."""
+
+    item: Item
+    snippet: str
+    rank: float
+
+
+def _utc(value: datetime) -> str:
+    # One fixed-width format, so text order is time order.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fts_query(text: str) -> str:
+    """The user's words as a safe FTS5 query: each word a quoted phrase, all required.
+
+    Operators (``AND``, ``NEAR(``, ``(``, ``:``, ``^``) become plain words and quotes are
+    escaped, so no input raises. A trailing ``*`` on a word keeps its meaning (prefix
+    search). Words with no letter or digit are dropped; returns "" if none remain.
+    """
+    terms = []
+    for word in text.split():
+        prefix = word.endswith("*")
+        word = word.rstrip("*")
+        if _WORD.search(word):
+            terms.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return " ".join(terms)
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that later
+    # needs to write can fail with SQLITE_BUSY without waiting for the busy timeout.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _unavailable(path: str, exc: sqlite3.Error) -> StoreUnavailable:
+    return StoreUnavailable(f"SQLite store {path!r}: {exc}")
+
+
+def _fts_row(item: Item) -> tuple[str, str, str, str, str]:
+    body = body_text(item)
+    summary = html_to_text(item.summary)
+    return (
+        item.title,
+        "" if summary == body else summary,  # do not count the summary twice
+        body,
+        " ; ".join(author_names(item)),
+        " ; ".join(item.categories),
+    )
+
+
+def _columns(item: Item) -> dict[str, Any]:
+    lang = item.language.detected or item.language.declared
+    return {
+        "item_id": item.item_id,
+        "version": item.version,
+        "dedup_key": item.dedup_key,
+        "feed_url": item.feed_url,
+        "link": item.link,
+        "title": item.title,
+        "published": _utc(item.published) if item.published else None,
+        "fetched": _utc(item.fetched),
+        "sort_time": _utc(item.published or item.fetched),
+        "story_id": item.story_id,
+        "language": lang.strip().lower().replace("_", "-") if lang else None,
+        "data": orjson.dumps(item.model_dump(mode="python")),
+    }
+
+
+class SqliteStore:
+    """Items in one SQLite file: idempotent upserts, lookups, full-text search.
+
+    Thread-safe: one connection (``check_same_thread=False``) guarded by a lock, so the
+    consumer may call it through ``asyncio.to_thread``. Calls block; a cancelled
+    ``to_thread`` call still runs to its end in its thread, and each write is one
+    transaction, all or nothing. Other processes may read the file meanwhile (WAL).
+    Any call after :meth:`close` raises ``RuntimeError``.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        """Open (creating parent directories and the file) and migrate the schema.
+
+        Raises :class:`ConfigError` if the file is not a store this version can use.
+        """
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+            check_same_thread=False,
+        )
+        try:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(self._conn)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            self._conn = None
+            if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+                raise _unavailable(self.path, exc) from exc
+            raise ConfigError(f"cannot use {self.path!r} as an item store: {exc}") from exc
+        except BaseException:
+            self._conn.close()
+            self._conn = None
+            raise
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteStore:
+        """Open the store a ``NEWSWIRE_STORE_URL`` names.
+
+        ``sqlite:///relative/path.db`` (relative to the working directory) or
+        ``sqlite:////absolute/path.db``. Raises :class:`ConfigError` for any other form
+        (other schemes, a host, no path, query parameters).
+        """
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            raise ConfigError(f"not a SQLite store URL (want sqlite:///path): {url!r}")
+        path = url[len(prefix) :]
+        if not path or path.endswith("/"):
+            raise ConfigError(f"SQLite store URL has no file path: {url!r}")
+        if "?" in path or "#" in path:
+            raise ConfigError(f"SQLite store URL takes no query or fragment: {url!r}")
+        return cls(path)
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path!r} has schema version {current}; this newswire knows up to "
+                f"{SCHEMA_VERSION}"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            script = _MIGRATIONS[version - 1]
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {version};")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("SqliteStore is closed")
+        return self._conn
+
+    def upsert_many(self, items: Sequence[Item]) -> UpsertResult:
+        """Store ``items`` in one transaction; idempotent.
+
+        Per item: insert if its ``item_id`` is new; replace the row and its index entry if
+        the incoming ``version`` is greater than the stored one; otherwise change nothing.
+        Items repeated within the batch are applied in order. Raises
+        :class:`StoreUnavailable` (nothing written) if SQLite cannot write now.
+        """
+        inserted = updated = unchanged = 0
+        with self._lock:
+            conn = self._connection()
+            try:
+                with _transaction(conn):
+                    for item in items:
+                        old = conn.execute(
+                            "SELECT id, version FROM items WHERE item_id = ?", (item.item_id,)
+                        ).fetchone()
+                        if old is not None and old[1] >= item.version:
+                            unchanged += 1
+                            continue
+                        (rowid,) = conn.execute(_UPSERT, _columns(item)).fetchone()
+                        if old is None:
+                            inserted += 1
+                        else:
+                            updated += 1
+                            conn.execute("DELETE FROM items_fts WHERE rowid = ?", (rowid,))
+                        conn.execute(_FTS_INSERT, (rowid, *_fts_row(item)))
+            except sqlite3.OperationalError as exc:
+                raise _unavailable(self.path, exc) from exc
+        return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
+
+    def _query(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
+        with self._lock:
+            conn = self._connection()
+            try:
+                return conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise _unavailable(self.path, exc) from exc
+
+    def get(self, item_id: str) -> Item | None:
+        """The item with this id, or with this unique id prefix (8 to 32 hex digits).
+
+        Case and surrounding blanks are ignored. Returns ``None`` when nothing matches, and
+        for anything that is not 8 to 32 hex digits (no item can have such an id). Raises
+        :class:`AmbiguousItemId` when a prefix matches more than one item.
+        """
+        key = item_id.strip().lower()
+        if not _HEX_PREFIX.fullmatch(key):
+            return None
+        # Every id is lowercase hex, so [key, key + "g") is exactly the ids starting with key.
+        rows = self._query(
+            "SELECT item_id, data FROM items WHERE item_id >= ? AND item_id < ? LIMIT 2",
+            (key, key + "g"),
+        )
+        if len(rows) > 1:
+            raise AmbiguousItemId(f"{item_id!r} matches more than one item")
+        return Item.model_validate_json(rows[0][1]) if rows else None
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        feed_url: str | None = None,
+        language: str | None = None,
+    ) -> list[SearchHit]:
+        """Items matching every word of ``query``, best first (bm25).
+
+        ``query`` is user input and is made safe (:func:`fts_query`): it never raises a
+        syntax error; a query with no words returns ``[]``. ``feed_url`` must match
+        exactly; ``language`` matches the tag or its subtags (``en`` matches ``en-us``).
+        The snippet is one line. Raises ``ValueError`` if ``limit < 1``.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        match = fts_query(query)
+        if not match:
+            return []
+        lang = language.strip().lower().replace("_", "-") if language is not None else None
+        params = {"match": match, "feed_url": feed_url, "lang": lang, "limit": limit}
+        return [
+            SearchHit(Item.model_validate_json(data), " ".join(snippet.split()), float(rank))
+            for data, snippet, rank in self._query(_SEARCH, params)
+        ]
+
+    def count(self) -> int:
+        """How many items are stored."""
+        return int(self._query("SELECT count(*) FROM items", ())[0][0])
+
+    def iter_items(self, *, batch: int = 500) -> Iterator[Item]:
+        """Every item, oldest first by published time (fetched time when unpublished).
+
+        Reads ``batch`` rows at a time (keyset pagination) and holds the lock only while
+        reading a batch, so memory stays bounded and writers are not blocked between
+        batches. Not a snapshot: an item whose sort time changes while iterating may be
+        seen twice or not at all; every other item present throughout is yielded once.
+        Raises ``ValueError`` if ``batch < 1``.
+        """
+        if batch < 1:
+            raise ValueError(f"batch must be positive, got {batch}")
+        after = ("", "")
+        while True:
+            rows = self._query(
+                "SELECT sort_time, item_id, data FROM items WHERE (sort_time, item_id) > (?, ?)"
+                " ORDER BY sort_time, item_id LIMIT ?",
+                (*after, batch),
+            )
+            for _, _, data in rows:
+                yield Item.model_validate_json(data)
+            if len(rows) < batch:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def close(self) -> None:
+        """Close the connection. Idempotent; waits for a call in progress to finish."""
+        with self._lock:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                with suppress(sqlite3.Error):
+                    conn.execute("PRAGMA optimize")  # cheap; keeps query plans good
+                conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

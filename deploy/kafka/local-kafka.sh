@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka 4.x (KRaft, combined broker+controller) on 127.0.0.1.
+#
+#   deploy/kafka/local-kafka.sh fetch    resolve the broker jars from Maven Central (cached)
+#   deploy/kafka/local-kafka.sh start    fetch, format storage if needed, start, wait until it answers
+#   deploy/kafka/local-kafka.sh stop     stop it cleanly (SIGTERM, then SIGKILL after a deadline)
+#   deploy/kafka/local-kafka.sh status   exit 0 when it runs and answers
+#   deploy/kafka/local-kafka.sh reset    stop it and delete its data
+#
+# Everything lives under .local/kafka/ (git-ignored). Starting it when it already runs is a
+# no-op; a stale pid file or a storage directory formatted for another cluster id is handled.
+# Environment: NEWSWIRE_LOCAL_KAFKA_PORT (9092), NEWSWIRE_LOCAL_KAFKA_CONTROLLER_PORT (9093),
+# NEWSWIRE_LOCAL_KAFKA_VERSION (4.1.1), NEWSWIRE_LOCAL_KAFKA_HEAP (512m), NEWSWIRE_LOCAL_DIR.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+version=${NEWSWIRE_LOCAL_KAFKA_VERSION:-4.1.1}
+port=${NEWSWIRE_LOCAL_KAFKA_PORT:-9092}
+cport=${NEWSWIRE_LOCAL_KAFKA_CONTROLLER_PORT:-9093}
+heap=${NEWSWIRE_LOCAL_KAFKA_HEAP:-512m}
+home=${NEWSWIRE_LOCAL_DIR:-$root/.local}/kafka
+libs=$home/libs-$version
+data=$home/data-$port
+pidfile=$home/broker-$port.pid
+logfile=$home/broker-$port.log
+props=$home/server-$port.properties
+cidfile=$home/cluster-id-$port
+
+say() { printf 'local-kafka: %s\n' "$*" >&2; }
+
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
+running_pid() {
+  [ -f "$pidfile" ] || return 1
+  local pid
+  pid=$(cat "$pidfile")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q kafka.Kafka "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "$pid"
+    return 0
+  fi
+  say "removing stale pid file ($pid is not a running broker)"
+  rm -f "$pidfile"
+  return 1
+}
+
+fetch() {
+  if [ -f "$libs/.complete" ]; then return 0; fi
+  command -v mvn >/dev/null || { say "mvn is not installed (apt-get install -y maven)"; exit 1; }
+  say "resolving kafka_2.13:$version and its runtime dependencies from Maven Central (first run only)..."
+  local tmp=$libs.tmp
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  mvn -B -q -f "$here/pom.xml" -Dkafka.version="$version" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
+  rm -rf "$libs"
+  mv "$tmp" "$libs"
+  touch "$libs/.complete"
+  say "cached $(ls "$libs" | wc -l) jars in $libs"
+}
+
+java_args=(java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+  -Djava.awt.headless=true "-Dlog4j2.configurationFile=$here/log4j2.properties" -cp "$libs/*")
+
+write_props() {
+  cat >"$props" <<PROPS
+# Written by deploy/kafka/local-kafka.sh; edits are overwritten at the next start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+log.segment.bytes=67108864
+log.cleaner.dedupe.buffer.size=16777216
+PROPS
+}
+
+format_storage() {
+  local cid=""
+  [ -f "$cidfile" ] && cid=$(cat "$cidfile")
+  if [ -f "$data/meta.properties" ] && [ -n "$cid" ] && grep -q "^cluster.id=$cid\$" "$data/meta.properties"; then
+    return 0
+  fi
+  if [ -d "$data" ]; then say "storage in $data is not formatted for this node; formatting it anew"; fi
+  rm -rf "$data"
+  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  echo "$cid" >"$cidfile"
+  "${java_args[@]}" kafka.tools.StorageTool format -t "$cid" -c "$props" >>"$logfile" 2>&1 \
+    || { say "formatting storage failed; see $logfile"; tail -20 "$logfile" >&2; exit 1; }
+}
+
+start() {
+  if pid=$(running_pid); then
+    say "already running (pid $pid) on 127.0.0.1:$port"
+    return 0
+  fi
+  if answers; then
+    say "port $port is taken by another process; set NEWSWIRE_LOCAL_KAFKA_PORT or NEWSWIRE_KAFKA_BOOTSTRAP"
+    exit 1
+  fi
+  command -v java >/dev/null || { say "java is not installed (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+  fetch
+  mkdir -p "$home"
+  write_props
+  format_storage
+  say "starting Kafka $version on 127.0.0.1:$port (log: $logfile)"
+  setsid nohup "${java_args[@]}" kafka.Kafka "$props" >>"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  local deadline=$((SECONDS + 90))
+  while ! answers || ! grep -q "Kafka Server started" "$logfile"; do
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      say "the broker exited during start-up; last lines of $logfile:"
+      tail -30 "$logfile" >&2
+      rm -f "$pidfile"
+      exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      say "the broker did not answer within 90 s; see $logfile"
+      exit 1
+    fi
+    printf '.' >&2
+    sleep 0.5
+  done
+  printf '\n' >&2
+  say "ready on 127.0.0.1:$port (pid $(cat "$pidfile"))"
+}
+
+stop() {
+  local pid
+  if ! pid=$(running_pid); then
+    say "not running"
+    return 0
+  fi
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      say "still running after 30 s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$pidfile"
+  say "stopped"
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+  status)
+    if pid=$(running_pid) && answers; then say "running (pid $pid) on 127.0.0.1:$port"; else say "not running"; exit 1; fi ;;
+  reset) stop; rm -rf "$data" "$cidfile"; say "data deleted" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

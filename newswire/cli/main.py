@@ -1,0 +1,101 @@
+"""``newswire``: the console script."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newswire.cli import common, read
+from newswire.cli.inspect import inspect_command
+
+app = typer.Typer(
+    name="newswire",
+    help="A streaming event pipeline for news: feeds in; a clean, deduplicated, enriched Kafka "
+    "event stream and a searchable store out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML config file (default: $NEWSWIRE_CONFIG or ./newswire.toml).",
+        ),
+    ] = None,
+) -> None:
+    """Settings come from defaults < config file < NEWSWIRE_* environment variables."""
+    common.set_config_file(config)
+
+
+@app.command()
+def run(
+    feeds: Annotated[
+        Path | None,
+        typer.Option(
+            "--feeds", help="Import this feed list (OPML, YAML or text) into the registry first."
+        ),
+    ] = None,
+    until_idle: Annotated[
+        bool,
+        typer.Option(
+            "--until-idle", help="Poll every feed once, wait until every stage drained, exit 0."
+        ),
+    ] = False,
+) -> None:
+    """Run every service of the pipeline on this machine until stopped (SIGTERM/Ctrl-C drain
+    in-flight work, commit it and exit 0)."""
+    from newswire.pipeline import run_pipeline
+
+    settings = common.settings()
+    stop = asyncio.Event()
+    summary = common.run_async(
+        run_pipeline(
+            settings, feeds_file=feeds, until_idle=until_idle, stop=stop, progress=typer.echo
+        ),
+        stop=stop,
+    )
+    parts = {
+        "feeds": summary.feeds,
+        "items fetched": summary.items_fetched,
+        "new": summary.outcome("dedup", "created"),
+        "updated": summary.outcome("dedup", "updated"),
+        "duplicates": summary.outcome("dedup", "duplicate"),
+        "stored": summary.outcome("store", "stored"),
+        "dead-lettered": summary.dead_lettered,
+        "in store": summary.stored_total,
+    }
+    typer.echo(" · ".join(f"{k} {v}" for k, v in parts.items()) + f" · {summary.seconds:.1f} s")
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep", help="Keep this run's demo topics instead of deleting them next time."
+        ),
+    ] = False,
+) -> None:
+    """Offline demo: serve generated news feeds on 127.0.0.1, run the whole pipeline through
+    Kafka until every demo item is stored, print a summary."""
+    from newswire.demo.run import run_demo
+
+    settings = common.settings()
+    ok = common.run_async(run_demo(settings, echo=typer.echo, keep_topics=keep))
+    raise typer.Exit(0 if ok else 1)
+
+
+app.command("inspect")(inspect_command)
+app.command("search")(read.search)
+app.command("show")(read.show)
+app.command("export")(read.export)
+app.add_typer(read.topics_app, name="topics")

@@ -1,0 +1,1 @@
+"""All Kafka plumbing: topics, the producer wrapper, the one consumer runner."""

@@ -1,0 +1,108 @@
+"""Topic specifications and idempotent creation through the admin API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from newswire.errors import BrokerUnavailable, ConfigError
+from newswire.log import get_logger
+from newswire.settings import Settings, Topics
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int = 1
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def pipeline_topics(settings: Settings) -> list[TopicSpec]:
+    """Every topic the pipeline uses, with its partition count and cleanup policy."""
+    t = Topics(settings.topic_prefix)
+    n, rf = settings.topic_partitions, settings.topic_replication_factor
+    compact = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+    specs = [
+        TopicSpec(t.feeds, n, rf, compact),
+        TopicSpec(t.feed_state, n, rf, compact),
+    ]
+    for name in (t.raw, t.unique, t.enriched):
+        specs.append(TopicSpec(name, n, rf))
+        specs.append(TopicSpec(Topics.dlq(name), 1, rf))
+    return specs
+
+
+@contextlib.asynccontextmanager
+async def admin_client(
+    bootstrap: str, timeout_s: float = 30.0
+) -> AsyncIterator[AIOKafkaAdminClient]:
+    """An started admin client; every call inside is bounded by ``timeout_s``.
+
+    Raises :class:`BrokerUnavailable` when the cluster does not answer in time.
+    """
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000)
+    )
+    try:
+        async with asyncio.timeout(timeout_s):
+            await admin.start()
+            yield admin
+    except (TimeoutError, KafkaError) as exc:
+        raise BrokerUnavailable(f"Kafka at {bootstrap} did not answer: {exc!r}") from exc
+    finally:
+        try:
+            async with asyncio.timeout(5):
+                await admin.close()
+        except (TimeoutError, KafkaError):
+            log.warning("admin client did not close cleanly")
+
+
+async def ensure_topics(
+    bootstrap: str, specs: list[TopicSpec], timeout_s: float = 30.0
+) -> list[str]:
+    """Create the topics that do not exist yet; returns the names created.
+
+    Idempotent: existing topics are left as they are (their partition count is not changed).
+    Raises :class:`BrokerUnavailable` when the cluster does not answer, :class:`ConfigError`
+    when it refuses a topic (for example a replication factor above the broker count).
+    """
+    async with admin_client(bootstrap, timeout_s) as admin:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if not missing:
+            return []
+        response = await admin.create_topics(
+            [
+                NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config)
+                for s in missing
+            ]
+        )
+        for topic, code, *rest in response.topic_errors:
+            # 36 TOPIC_ALREADY_EXISTS: another process created it between list and create.
+            if code not in (0, 36):
+                message = rest[0] if rest else ""
+                raise ConfigError(f"Kafka refused to create topic {topic}: error {code} {message}")
+        log.info("topics created", topics=[s.name for s in missing])
+        return [s.name for s in missing]
+
+
+async def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:
+    """Delete topics; names that do not exist are ignored."""
+    async with admin_client(bootstrap, timeout_s) as admin:
+        existing = set(await admin.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+
+
+async def list_topics(bootstrap: str, timeout_s: float = 30.0) -> list[str]:
+    async with admin_client(bootstrap, timeout_s) as admin:
+        return sorted(await admin.list_topics())

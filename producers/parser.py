@@ -1,0 +1,208 @@
+"""Feed bytes to a :class:`ParsedFeed`: the entry point of parsing.
+
+This module checks and repairs the bytes, then hands them to :mod:`producers.xmlfeed`
+(RSS, RDF, Atom through feedparser) or :mod:`producers.jsonfeed` (JSON Feed). Feeds are
+untrusted input (DESIGN.md, "Safety of fetching and parsing"):
+
+* input is capped (``max_bytes``, also after gzip decompression);
+* documents declaring entities are refused before any XML parser sees them;
+* feedparser only ever sees a ``BytesIO`` (given ``bytes`` it would first try them as a
+  file path).
+
+What comes out is described in :mod:`producers.parsed`: HTML fragments not yet sanitized,
+URLs not yet checked (the normalizer does both).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from dataclasses import replace
+
+from newswire.errors import FeedParseError
+from producers.jsonfeed import parse_json_feed
+from producers.parsed import FORMATS, ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
+from producers.xmlfeed import parse_xml_feed
+from schemas.item import QualityFlag
+
+__all__ = [
+    "FORMATS",
+    "MAX_BYTES",
+    "ParsedAuthor",
+    "ParsedEnclosure",
+    "ParsedEntry",
+    "ParsedFeed",
+    "parse_feed",
+]
+
+#: Default cap on the feed body, before and after gzip decompression.
+MAX_BYTES = 20 * 1024 * 1024
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+)  # fmt: skip
+_WIDE_PATTERNS = (
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
+)  # fmt: skip
+_SINGLE_BYTE_WESTERN = frozenset({"iso8859-1", "iso8859-15", "cp1252", "ascii"})
+_XML_ENCODING_RE = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([^"';\s]+)""", re.IGNORECASE)
+
+
+def parse_feed(
+    data: bytes, *, url: str, content_type: str | None = None, max_bytes: int = MAX_BYTES
+) -> ParsedFeed:
+    """Parse feed bytes fetched from ``url`` (served with ``content_type``, if known).
+
+    Guarantees: returns a :class:`ParsedFeed` whose entries keep document order, or raises
+    :class:`FeedParseError` with a one-line reason (too large, empty, entity declarations,
+    not a feed, malformed without entries, invalid JSON); never raises anything else. A
+    malformed document that still yields entries is returned with ``feed_malformed``; one
+    whose declared encoding was wrong or missing gets ``encoding_repaired``. Pure: reads no
+    file and opens no URL; ``url`` (where the bytes came from) only makes the feed link and
+    ``xml:base`` values absolute.
+    """
+    if len(data) > max_bytes:
+        raise FeedParseError(f"feed is larger than {max_bytes} bytes")
+    data = _gunzip(data, max_bytes)
+    data, flags = _prepare(data)
+    view = _text_view(data)
+    if not view.strip(" \t\r\n\ufeff\x00"):
+        raise FeedParseError("empty document")
+    media_type, charset = _parse_content_type(content_type)
+    first = view.lstrip(" \t\r\n\ufeff")[:1]
+    if first == "{" or (first != "<" and (media_type.endswith("json"))):
+        return parse_json_feed(data, url=url, flags=frozenset(flags))
+    if _declares_entities(view):
+        raise FeedParseError("entity declarations are not allowed")
+    return _parse_xml(data, view, charset, flags, url)
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    """Decompress a gzip body served without Content-Encoding, within the size cap."""
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise FeedParseError(f"corrupt gzip data: {exc}") from exc
+    if len(out) > max_bytes:
+        raise FeedParseError(f"feed is larger than {max_bytes} bytes after decompression")
+    return out
+
+
+def _prepare(data: bytes) -> tuple[bytes, set[str]]:
+    """Repair what makes XML parsers give up before the first element.
+
+    UTF-16/32 without BOM or XML declaration (XML 1.0 appendix F cannot detect it) is
+    transcoded to UTF-8 (``encoding_repaired``); whitespace before ``<?xml`` is removed
+    (``feed_malformed``: the declaration must come first).
+    """
+    if not data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)):
+        # The first match only: "<" in UTF-32-LE also starts like "<" in UTF-16-LE.
+        encoding = next((enc for pattern, enc in _WIDE_PATTERNS if data.startswith(pattern)), "")
+        if encoding and not data[:16].decode(encoding, "replace").startswith("<?"):
+            text = data.decode(encoding, "replace")
+            return text.encode("utf-8"), {QualityFlag.ENCODING_REPAIRED.value}
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    body = data[len(bom) :]
+    stripped = body.lstrip(b" \t\r\n")
+    if stripped is not body and stripped.startswith(b"<?xml"):
+        return bom + stripped, {QualityFlag.FEED_MALFORMED.value}
+    return data, set()
+
+
+def _text_view(data: bytes) -> str:
+    """The document as text good enough to look at its markup (not its exact text)."""
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, "replace")
+    for pattern, encoding in _WIDE_PATTERNS:
+        if data.startswith(pattern):
+            return data.decode(encoding, "replace")
+    if data.startswith(b"\x4c\x6f\xa7\x94"):  # "<?xm" in EBCDIC (XML 1.0 appendix F)
+        return data.decode("cp037", "replace")
+    return data.decode("latin-1")  # keeps every ASCII byte as it is, never fails
+
+
+def _declares_entities(view: str) -> bool:
+    """True if the markup holds ``<!ENTITY`` outside comments and CDATA sections.
+
+    Entity declarations buy nothing in a feed and enable expansion bombs and external
+    entity reads (XXE). CDATA is skipped so an article quoting a DTD stays readable.
+    """
+    i = view.find("<!")
+    while i >= 0:
+        if view.startswith("<![CDATA[", i):
+            end, width = view.find("]]>", i + 9), 3
+        elif view.startswith("<!--", i):
+            end, width = view.find("-->", i + 4), 3
+        elif view[i : i + 8].upper() == "<!ENTITY":
+            return True
+        else:
+            end, width = i, 2
+        if end < 0:
+            return False
+        i = view.find("<!", end + width)
+    return False
+
+
+def _parse_content_type(content_type: str | None) -> tuple[str, str | None]:
+    if not content_type:
+        return "", None
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    match = _CHARSET_RE.search(content_type)
+    return media_type, match.group(1).lower() if match else None
+
+
+def _parse_xml(
+    data: bytes, view: str, charset: str | None, flags: set[str], url: str
+) -> ParsedFeed:
+    """feedparser with the right encoding hint; ``encoding_repaired`` if it had to differ."""
+    # We read the XML declaration ourselves: feedparser misses one that spans lines.
+    declared = charset or _declared_encoding(data, view)
+    wide = data.startswith(tuple(p for p, _ in _WIDE_PATTERNS + _WIDE_BOMS))
+    hint = charset or (None if wide else declared)
+    if hint and _codec(hint) in _SINGLE_BYTE_WESTERN and not data.isascii() and _is_utf8(data):
+        # Declared Latin-1 (or by HTTP, often a server default) but the bytes are valid
+        # UTF-8 with multi-byte sequences: real Latin-1 text practically never is.
+        hint = "utf-8"
+        flags.add(QualityFlag.ENCODING_REPAIRED.value)
+    feed, used = parse_xml_feed(data, url=url, charset=hint)
+    if _codec(declared or "utf-8") != _codec(used):
+        flags.add(QualityFlag.ENCODING_REPAIRED.value)
+    return replace(feed, flags=feed.flags | flags)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _declared_encoding(data: bytes, view: str) -> str | None:
+    """The encoding the document states: its XML declaration, else its BOM, else None."""
+    match = _XML_ENCODING_RE.match(view.lstrip("\ufeff"))
+    if match:
+        return match.group(1).strip()
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    return next((enc for bom, enc in _WIDE_BOMS if data.startswith(bom)), None)
+
+
+def _codec(name: str) -> str:
+    """A comparable codec name: aliases merged, byte order and gb2312 -> gb18030 ignored."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return "?" + name.lower()
+    for family in ("utf-16", "utf-32"):
+        if codec.startswith(family):
+            return family
+    return "gb18030" if codec == "gb2312" else codec  # feedparser upgrades gb2312 on purpose

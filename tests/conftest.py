@@ -1,0 +1,97 @@
+"""Shared fixtures.
+
+Tests that need Kafka use the ``kafka_bootstrap`` fixture: it points at
+NEWSWIRE_KAFKA_BOOTSTRAP or the local broker (``make kafka``) and FAILS when no broker
+answers; it never skips. Every event any test publishes through the producer wrapper is
+validated against the JSON Schema files in ``schemas/json`` (see ``_contract_guard``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newswire.kafka import producer as producer_module
+from newswire.settings import Settings
+from schemas import Event
+from schemas.validation import schema_errors
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _contract_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Validate every event published in the test against the subscribers' schema files."""
+    violations: list[str] = []
+    original = producer_module.Record.of.__func__  # type: ignore[attr-defined]
+
+    def checked(cls: type[producer_module.Record], topic: str, event: Event) -> Any:
+        record = original(cls, topic, event)
+        for problem in schema_errors(record.headers, record.value):
+            violations.append(f"{topic} {event.type}: {problem}")
+        return record
+
+    monkeypatch.setattr(producer_module.Record, "of", classmethod(checked))
+    yield violations
+    assert not violations, "events broke the v1 contract:\n" + "\n".join(violations[:20])
+
+
+def _answers(bootstrap: str) -> bool:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    bootstrap = os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    if not _answers(bootstrap):
+        pytest.fail(
+            f"no Kafka broker answers at {bootstrap}: start it with `make kafka` "
+            "(deploy/kafka/local-kafka.sh start) or set NEWSWIRE_KAFKA_BOOTSTRAP",
+            pytrace=False,
+        )
+    return bootstrap
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings isolated per test: own topic prefix, data dir and store."""
+
+    def make(bootstrap: str = "127.0.0.1:9092", **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "kafka_bootstrap": bootstrap,
+            "topic_prefix": f"test-{uuid.uuid4().hex[:10]}",
+            "data_dir": tmp_path / "data",
+            "store_url": f"sqlite:///{tmp_path / 'data' / 'store.db'}",
+            "fetch_allow_networks": ("127.0.0.1/32",),
+            "health_port": 0,
+            "kafka_timeout_s": 20.0,
+            "drain_timeout_s": 10.0,
+            "producer_linger_ms": 5,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def kafka_settings(kafka_bootstrap: str, make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(kafka_bootstrap)
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine from a sync test."""
+    return asyncio.run(coro)
