@@ -16,10 +16,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumers.enrich.stage import EnrichStage
-
 from consumers.dedup.seen_store import SqliteSeenStore
 from consumers.dedup.stage import DedupStage
+from consumers.enrich.stage import EnrichStage
 from consumers.store.sqlite_store import SqliteStore
 from consumers.store.stage import StoreStage
 from newswire.health import HealthServer
