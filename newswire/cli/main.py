@@ -10,6 +10,7 @@ import typer
 
 from newswire.cli import common, read
 from newswire.cli.inspect import inspect_command
+from newswire.log import configure_logging
 
 app = typer.Typer(
     name="newswire",
@@ -78,19 +79,26 @@ def run(
 
 @app.command()
 def demo(
-    keep: Annotated[
+    fresh: Annotated[
         bool,
         typer.Option(
-            "--keep", help="Keep this run's demo topics instead of deleting them next time."
+            "--fresh",
+            help="Forget earlier demo runs (topics, dedup state) and run the whole flow again.",
         ),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show the services' logs.")
     ] = False,
 ) -> None:
     """Offline demo: serve generated news feeds on 127.0.0.1, run the whole pipeline through
-    Kafka until every demo item is stored, print a summary."""
+    Kafka until every demo item is stored, print a summary. Run again, it polls again: the
+    feeds answer 304 and nothing new is stored."""
     from newswire.demo.run import run_demo
 
     settings = common.settings()
-    ok = common.run_async(run_demo(settings, echo=typer.echo, keep_topics=keep))
+    if not verbose:
+        configure_logging(settings.log_format, "WARNING")
+    ok = common.run_async(run_demo(settings, echo=typer.echo, fresh=fresh))
     raise typer.Exit(0 if ok else 1)
 
 

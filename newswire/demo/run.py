@@ -2,10 +2,13 @@
 
 Serves the demo outlets' feeds on 127.0.0.1, imports them as an OPML feed list, runs every
 stage through the real Kafka broker until every demo item is in the store, and prints a
-summary. Each run uses fresh topics (``newswire-demo-<time>.*``) and a fresh dedup state,
-so it always shows the full flow; the store is the configured one, so ``newswire search``
-and ``newswire show`` find the demo items afterwards. Re-running upserts the same item ids
-and adds no rows.
+summary. The demo news is deterministic (fixed seed and date) and lives on its own topics
+(``newswire-demo.*``) with its own dedup state, while the store is the configured one, so
+``newswire search`` and ``newswire show`` find the demo items afterwards.
+
+Running it again is the pipeline's second poll: the feed server answers 304 to the stored
+validators and nothing new is stored. ``--fresh`` forgets the demo's topics and dedup state
+first, so the whole flow runs again (the store upserts the same item ids: no new rows).
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from datetime import UTC, datetime
 
 from consumers.store.sqlite_store import SqliteStore
 from newswire.demo import FeedServer, generate_site
+from newswire.errors import BrokerUnavailable
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.metrics import Metrics
 from newswire.pipeline import RunSummary, counter_values, run_pipeline, seen_store_path
 from newswire.settings import Settings
 
-DEMO_PREFIX = "newswire-demo-"
+DEMO_PREFIX = "newswire-demo"
 DEMO_PORT = 8765  # fixed, so item ids (derived from feed URLs) are the same on every run
+DEMO_SEED = 7
+DEMO_NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)  # fixed: the same news on every run
 
 Echo = Callable[[str], None]
 
@@ -47,34 +53,39 @@ async def _report_progress(metrics: Metrics, echo: Echo, stop: asyncio.Event) ->
             last = line
 
 
-async def _forget_old_runs(settings: Settings, keep: str) -> None:
-    """Delete earlier demo runs' topics and dedup state (best effort)."""
-    old = [
-        t
-        for t in await list_topics(settings.kafka_bootstrap)
-        if t.startswith(DEMO_PREFIX) and not t.startswith(keep)
-    ]
-    if old:
-        await delete_topics(settings.kafka_bootstrap, old)
-    for path in settings.data_dir.glob(f"seen-{DEMO_PREFIX}*.db*"):
-        if keep not in path.name:
-            path.unlink(missing_ok=True)
+async def _forget(settings: Settings) -> None:
+    """Delete the demo's topics and dedup state, and wait until Kafka has let go of them."""
+
+    async def demo_topics() -> list[str]:
+        names = await list_topics(settings.kafka_bootstrap, settings.kafka_timeout_s)
+        return [t for t in names if t.startswith(f"{DEMO_PREFIX}.")]
+
+    doomed = await demo_topics()
+    if doomed:
+        await delete_topics(settings.kafka_bootstrap, doomed, settings.kafka_timeout_s)
+    deadline = time.monotonic() + settings.kafka_timeout_s
+    while await demo_topics():  # deletion is asynchronous in Kafka
+        if time.monotonic() > deadline:
+            raise BrokerUnavailable("Kafka did not finish deleting the demo topics")
+        await asyncio.sleep(0.2)
+    for path in settings.data_dir.glob(f"{seen_store_path(settings).name}*"):
+        path.unlink(missing_ok=True)
 
 
-async def run_demo(settings: Settings, *, echo: Echo, keep_topics: bool = False) -> bool:
+async def run_demo(settings: Settings, *, echo: Echo, fresh: bool = False) -> bool:
     """Run the demo; returns True when every demo item is stored."""
     started = time.monotonic()
-    site = generate_site(seed=7, now=datetime.now(UTC))
-    prefix = f"{DEMO_PREFIX}{int(time.time())}"
+    site = generate_site(seed=DEMO_SEED, now=DEMO_NOW)
     demo_settings = settings.model_copy(
         update={
-            "topic_prefix": prefix,
+            "topic_prefix": DEMO_PREFIX,
             "fetch_allow_networks": (*settings.fetch_allow_networks, "127.0.0.1/32"),
             "health_port": 0,
         }
     )
-    if not keep_topics:
-        await _forget_old_runs(demo_settings, prefix)
+    if fresh:
+        echo("demo: forgetting earlier demo runs (topics and dedup state)")
+        await _forget(demo_settings)
     demo_dir = settings.data_dir / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     with FeedServer(port=DEMO_PORT) as server:
@@ -94,17 +105,10 @@ async def run_demo(settings: Settings, *, echo: Echo, keep_topics: bool = False)
             done.set()
             await reporter
         stored_links = _stored_links(settings.store_url, server.base_url)
-    missing = site.unique_links() - stored_links
-    _print_summary(
-        echo,
-        summary,
-        len(site.feeds),
-        len(site.unique_links()),
-        len(missing),
-        time.monotonic() - started,
-    )
-    echo(f"  dedup state: {seen_store_path(demo_settings)}")
-    return not missing
+    unique = site.unique_links()
+    found = len(unique & stored_links)
+    _print_summary(echo, summary, len(unique), found, time.monotonic() - started)
+    return found == len(unique)
 
 
 def _stored_links(store_url: str, base_url: str) -> set[str]:
@@ -112,18 +116,17 @@ def _stored_links(store_url: str, base_url: str) -> set[str]:
         return {item.link for item in store.iter_items() if item.feed_url.startswith(base_url)}
 
 
-def _print_summary(
-    echo: Echo, s: RunSummary, feeds: int, unique: int, missing: int, seconds: float
-) -> None:
+def _print_summary(echo: Echo, s: RunSummary, unique: int, stored: int, seconds: float) -> None:
+    fetches = ", ".join(f"{k} {v}" for k, v in sorted(s.fetch_outcomes.items()))
     echo("")
     echo("newswire demo summary")
-    echo(f"  feeds                {feeds}")
+    echo(f"  feeds                {s.feeds} ({fetches})")
     echo(f"  items fetched        {s.items_fetched}")
     echo(f"  duplicates dropped   {s.outcome('dedup', 'duplicate')}")
-    echo(f"  unique items         {s.outcome('dedup', 'created')} (expected {unique})")
-    echo(f"  items stored         {s.outcome('store', 'stored')} ({s.stored_total} in the store)")
+    echo(f"  new unique items     {s.outcome('dedup', 'created')}")
+    echo(f"  items stored         {s.outcome('store', 'stored')}")
     echo(f"  dead-lettered        {s.dead_lettered}")
-    echo(f"  missing from store   {missing}")
+    echo(f"  demo stories stored  {stored} of {unique} ({s.stored_total} items in the store)")
     echo(f"  seconds              {seconds:.1f}")
     echo("")
     echo("Next: .venv/bin/newswire search <words>   then   .venv/bin/newswire show <id>")

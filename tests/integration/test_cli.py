@@ -1,0 +1,157 @@
+"""The console script as a user runs it: demo, search, show, export, inspect, run, --help."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from conftest import CORPUS
+
+NEWSWIRE = [sys.executable, "-m", "newswire.cli"]
+COMMANDS = [
+    "run",
+    "demo",
+    "inspect",
+    "search",
+    "show",
+    "export",
+    "topics",
+    "topics ensure",
+    "topics list",
+]
+
+
+def cli(
+    *args: str, env: dict[str, str], timeout: float = 120, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*NEWSWIRE, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and result.returncode != 0:
+        command = " ".join(args)
+        output = f"{result.stdout}\n{result.stderr}"
+        raise AssertionError(f"newswire {command} exited {result.returncode}:\n{output}")
+    return result
+
+
+@pytest.fixture
+def env(tmp_path: Path, kafka_bootstrap: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEWSWIRE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
+        "NEWSWIRE_STORE_URL": f"sqlite:///{tmp_path / 'data' / 'store.db'}",
+        "NEWSWIRE_HEALTH_PORT": "0",
+        "NEWSWIRE_CONFIG": str(tmp_path / "absent.toml"),
+    }
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_useful_help(command: str) -> None:
+    out = subprocess.run(
+        [*NEWSWIRE, *command.split(), "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Usage:" in out
+    assert len(out.split()) > 15
+
+
+@pytest.mark.kafka
+def test_demo_then_search_show_export(env: dict[str, str]) -> None:
+    first = cli("demo", "--fresh", env=env).stdout
+    assert "demo stories stored  111 of 111" in first
+    assert "duplicates dropped   10" in first
+    again = cli("demo", env=env).stdout  # the second poll: 304s, nothing new
+    assert "not_modified 6" in again
+    assert "demo stories stored  111 of 111" in again
+
+    hits = [
+        orjson.loads(line)
+        for line in cli("search", "--json", "heatwave", env=env).stdout.splitlines()
+    ]
+    assert hits, "search found nothing"
+    assert all("heatwave" in (h["title"] + h["content"]["text"]).lower() for h in hits)
+    article = cli("show", hits[0]["item_id"][:12], env=env).stdout
+    lines = article.rstrip("\n").splitlines()
+    assert lines[0] == hits[0]["title"]
+    assert lines[1] == "=" * len(lines[0])
+    assert lines[2].startswith("By ")
+    assert lines[-1] == f"Source: {hits[0]['link']}"
+    assert len(article.split()) > 150  # the full body, not a teaser
+
+    exported = [
+        orjson.loads(line)
+        for line in cli("export", "--format", "jsonl", env=env).stdout.splitlines()
+    ]
+    assert len(exported) == len({e["item_id"] for e in exported}) == 111
+    assert {"item_id", "feed_url", "story_id", "enrichment"} <= exported[0].keys()
+
+    missing = cli("show", "0123456789abcdef", env=env, check=False)
+    assert missing.returncode == 1
+    assert "no stored item" in missing.stderr
+
+
+def test_inspect_prints_json_lines_and_rejects_non_feeds(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    feed = CORPUS / "files" / "FeedReader" / "AtomBattleNet.xml"
+    result = cli("inspect", str(feed), env=env)
+    rows = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 11  # the manifest's item_count
+    assert {r["feed_url"] for r in rows} == {feed.resolve().as_uri()}
+    assert all(r["item_id"] and r["title"] for r in rows)
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>Not a feed</p></body></html>")
+    bad = cli("inspect", str(page), str(feed), env=env, check=False)
+    assert bad.returncode == 1
+    assert len(bad.stdout.splitlines()) == 11  # the good input still printed
+    reason = bad.stderr.strip().splitlines()
+    assert len(reason) == 1 and str(page) in reason[0]
+
+
+@pytest.mark.kafka
+def test_run_drains_and_exits_zero_on_sigterm(env: dict[str, str], tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("# nothing reachable: the run just idles\nhttp://127.0.0.1:9/feed.xml\n")
+    env = {**env, "NEWSWIRE_HEALTH_PORT": "0", "NEWSWIRE_TOPIC_PREFIX": f"sigterm-{os.getpid()}"}
+    proc = subprocess.Popen(
+        [*NEWSWIRE, "run", "--feeds", str(feeds)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = ""
+        deadline = time.monotonic() + 60
+        while not url and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if "health on" in line:
+                url = line.split("health on ")[1].split()[0]
+        assert url, "the pipeline never came up"
+        while time.monotonic() < deadline:
+            if httpx.get(url, trust_env=False).status_code == 200:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("never ready")
+        assert (
+            httpx.get(url.replace("/readyz", "/metrics"), trust_env=False).text.count("newswire_")
+            > 20
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

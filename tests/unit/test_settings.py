@@ -1,0 +1,58 @@
+"""Settings precedence: defaults < config file < environment < explicit overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from newswire.errors import ConfigError
+from newswire.settings import Settings, Topics, load_settings
+
+
+def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.fetch_allow_networks == ()  # the SSRF guard exempts nothing by default
+    assert s.kafka_bootstrap == "127.0.0.1:9092"
+    assert s.store_url.startswith("sqlite:///")
+
+
+def test_file_then_env_then_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "newswire.toml"
+    config.write_text('topic_prefix = "fromfile"\npoll_interval_s = 60\nlog_level = "DEBUG"\n')
+    monkeypatch.setenv("NEWSWIRE_POLL_INTERVAL_S", "120")
+    monkeypatch.setenv("NEWSWIRE_FETCH_ALLOW_NETWORKS", "127.0.0.0/8, ::1/128")
+    s = load_settings(config, log_level="ERROR")
+    assert s.topic_prefix == "fromfile"  # file beats default
+    assert s.poll_interval_s == 120  # env beats file
+    assert s.log_level == "ERROR"  # override beats file
+    assert s.fetch_allow_networks == ("127.0.0.0/8", "::1/128")
+
+
+def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_FETCH_ALLOW_NETWORKS", "not-a-network")
+    monkeypatch.setenv("NEWSWIRE_TOPIC_PARTITIONS", "0")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    fields = {e["loc"][0] for e in info.value.errors()}
+    assert fields == {"fetch_allow_networks", "topic_partitions"}
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_topic_names_follow_the_prefix() -> None:
+    t = Topics("acme")
+    assert (t.feeds, t.feed_state, t.raw, t.unique, t.enriched) == (
+        "acme.feeds",
+        "acme.feed-state",
+        "acme.items.raw",
+        "acme.items.unique",
+        "acme.items.enriched",
+    )
+    assert Topics.dlq(t.raw) == "acme.items.raw.dlq"
+    assert t.group("dedup") == "acme.dedup"
