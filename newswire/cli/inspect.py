@@ -17,10 +17,10 @@ from newswire.settings import Settings
 
 
 async def _inspect(settings: Settings, sources: list[str]) -> int:
-    from newswire.pipeline import fetch_policy
     from producers.fetcher import Fetcher
     from producers.normalizer import normalize
     from producers.parser import parse_feed
+    from producers.service import fetch_policy
 
     failures = 0
     async with Fetcher(fetch_policy(settings)) as fetcher:

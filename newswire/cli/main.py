@@ -72,7 +72,6 @@ def run(
         "duplicates": summary.outcome("dedup", "duplicate"),
         "stored": summary.outcome("store", "stored"),
         "dead-lettered": summary.dead_lettered,
-        "in store": summary.stored_total,
     }
     typer.echo(" · ".join(f"{k} {v}" for k, v in parts.items()) + f" · {summary.seconds:.1f} s")
 
@@ -100,6 +99,24 @@ def demo(
         configure_logging(settings.log_format, "WARNING")
     ok = common.run_async(run_demo(settings, echo=typer.echo, fresh=fresh))
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def serve(
+    services: Annotated[
+        list[str],
+        typer.Argument(help="One or more of: producer, dedup, enrich, store."),
+    ],
+) -> None:
+    """Run some of the pipeline's services in this process, until stopped: the microservice
+    deployment (one container per service, each with its own /metrics, /livez, /readyz)."""
+    from newswire.pipeline import run_pipeline
+
+    settings = common.settings()
+    stop = asyncio.Event()
+    common.run_async(
+        run_pipeline(settings, stop=stop, services=services, progress=typer.echo), stop=stop
+    )
 
 
 app.command("inspect")(inspect_command)

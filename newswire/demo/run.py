@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from consumers.dedup.service import seen_store_path
 from consumers.store.sqlite_store import SqliteStore
 from newswire.demo import FeedServer, generate_site
 from newswire.errors import BrokerUnavailable
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.metrics import Metrics
-from newswire.pipeline import RunSummary, counter_values, run_pipeline, seen_store_path
+from newswire.pipeline import RunSummary, counter_values, run_pipeline
 from newswire.settings import Settings
 
 DEMO_PREFIX = "newswire-demo"
@@ -104,19 +105,23 @@ async def run_demo(settings: Settings, *, echo: Echo, fresh: bool = False) -> bo
         finally:
             done.set()
             await reporter
-        stored_links = _stored_links(settings.store_url, server.base_url)
+        stored_links, in_store = _stored_links(settings.store_url, server.base_url)
     unique = site.unique_links()
     found = len(unique & stored_links)
-    _print_summary(echo, summary, len(unique), found, time.monotonic() - started)
+    _print_summary(echo, summary, len(unique), found, in_store, time.monotonic() - started)
     return found == len(unique)
 
 
-def _stored_links(store_url: str, base_url: str) -> set[str]:
+def _stored_links(store_url: str, base_url: str) -> tuple[set[str], int]:
+    """The links of stored demo items, and how many items the store holds in all."""
     with SqliteStore.from_url(store_url) as store:
-        return {item.link for item in store.iter_items() if item.feed_url.startswith(base_url)}
+        links = {item.link for item in store.iter_items() if item.feed_url.startswith(base_url)}
+        return links, store.count()
 
 
-def _print_summary(echo: Echo, s: RunSummary, unique: int, stored: int, seconds: float) -> None:
+def _print_summary(
+    echo: Echo, s: RunSummary, unique: int, stored: int, in_store: int, seconds: float
+) -> None:
     fetches = ", ".join(f"{k} {v}" for k, v in sorted(s.fetch_outcomes.items()))
     echo("")
     echo("newswire demo summary")
@@ -126,7 +131,7 @@ def _print_summary(echo: Echo, s: RunSummary, unique: int, stored: int, seconds:
     echo(f"  new unique items     {s.outcome('dedup', 'created')}")
     echo(f"  items stored         {s.outcome('store', 'stored')}")
     echo(f"  dead-lettered        {s.dead_lettered}")
-    echo(f"  demo stories stored  {stored} of {unique} ({s.stored_total} items in the store)")
+    echo(f"  demo stories stored  {stored} of {unique} ({in_store} items in the store)")
     echo(f"  seconds              {seconds:.1f}")
     echo("")
     echo("Next: .venv/bin/newswire search <words>   then   .venv/bin/newswire show <id>")

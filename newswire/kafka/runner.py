@@ -84,9 +84,14 @@ class ConsumerRunner:
         return self._stage.name
 
     def is_ready(self) -> bool:
-        """Started, not stopping, and holding at least one partition."""
+        """Started, not stopping, holding at least one partition, and the stage's own
+        dependencies (if it reports them) up."""
+        stage_ready = getattr(self._stage, "is_ready", None)
         return (
-            self._consumer is not None and not self._stopping and bool(self._consumer.assignment())
+            self._consumer is not None
+            and not self._stopping
+            and bool(self._consumer.assignment())
+            and (stage_ready is None or bool(stage_ready()))
         )
 
     async def run(self, *, stop: asyncio.Event, upstream_done: asyncio.Event | None = None) -> None:

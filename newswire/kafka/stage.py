@@ -14,11 +14,16 @@ retry the events one by one, so only the offending events go to the DLQ.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from schemas import Event
+
+if TYPE_CHECKING:
+    from newswire.metrics import Metrics
+    from newswire.settings import Settings, Topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +69,23 @@ class Stage(Protocol):
     async def process(self, batch: Sequence[Incoming]) -> Sequence[Result]:
         """Handle ``batch``; return exactly one result per incoming event, in order."""
         ...
+
+
+class SupportsReady(Protocol):
+    """A stage whose dependencies (a database, say) can be down reports it here; the runner
+    adds it to ``/readyz``."""
+
+    def is_ready(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StageService:
+    """How a stage is wired into the pipeline: its topics and how to open it.
+
+    ``open`` builds the stage and registers its resources' cleanup on the exit stack.
+    """
+
+    name: str
+    input_topic: Callable[[Topics], str]
+    output_topic: Callable[[Topics], str | None]
+    open: Callable[[Settings, Metrics, AsyncExitStack], Awaitable[Stage]]

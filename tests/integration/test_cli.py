@@ -155,3 +155,9 @@ def test_run_drains_and_exits_zero_on_sigterm(env: dict[str, str], tmp_path: Pat
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_serve_refuses_unknown_services(env: dict[str, str]) -> None:
+    result = cli("serve", "dedup", "bogus", env=env, check=False)
+    assert result.returncode == 1
+    assert "unknown services ['bogus']" in result.stderr
