@@ -101,6 +101,12 @@ class Metrics:
             buckets=_FRESHNESS_BUCKETS,
             registry=r,
         )
+        # Area blocks: each area adds its metrics under its own marker (keep the markers).
+        # -- producers (issue 3) --
+        # -- dedup (issue 4) --
+        # -- enrichment (issue 5) --
+        # -- storage (issue 6) --
+        # -- observability (issue 7) --
         self.up = Gauge(
             "newswire_service_ready",
             "1 when the service reports ready.",

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
+    # Area blocks: each area adds its settings under its own marker (keep the markers).
+    # -- producers: scheduling, politeness, feeds (issue 3) --
+    # -- parsing (issue 3) --
+    # -- dedup (issue 4) --
+    # -- enrichment (issue 5) --
+    # -- storage and read API (issue 6) --
+    # -- observability (issue 7) --
+    # -- operator tools (issue 11) --
+
     @field_validator("fetch_allow_networks", mode="before")
     @classmethod
     def _split_networks(cls, value: Any) -> Any:
