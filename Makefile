@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 KAFKA := deploy/kafka/local-kafka.sh
 
 .PHONY: help venv kafka kafka-stop demo run lint format test test-fast wheel-check clean
+.PHONY: bench bench-smoke
 
 help:
 	@echo "make demo        offline demo: local Kafka + generated feeds -> the whole pipeline -> SQLite"
@@ -50,6 +51,13 @@ test: venv lint kafka
 
 test-fast: venv
 	$(BIN)/pytest -m "not kafka"
+
+# issue 9: the benchmark (sizes: python -m bench --help, or BENCH_* variables)
+bench: venv kafka
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-smoke: venv kafka
+	$(BIN)/python -m bench --smoke
 
 wheel-check: venv
 	rm -rf .local/wheel && mkdir -p .local/wheel

@@ -1,19 +1,56 @@
-"""Structured logging: JSON lines in production, readable on a terminal in development."""
+"""Structured logging: JSON lines in production, readable on a terminal in development.
+
+With ``fmt="json"`` every line a newswire process writes to stderr is one JSON object with
+the stable keys ``timestamp`` (RFC 3339, UTC), ``level``, ``event`` and ``logger``, plus the
+context bound to the call (feed, stage, topic, partition, offset, ...); the libraries' own
+stdlib log records (aiokafka, httpx, uvicorn) are rendered the same way. With
+``fmt="console"`` the same events are rendered for people, coloured on a terminal.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any, TextIO
 
 import structlog
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured
+    (a test runner or a daemonizer may swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+class _NamedPrintLogger(structlog.PrintLogger):
+    """A PrintLogger that knows its name, so ``add_logger_name`` can add the ``logger`` key."""
+
+    def __init__(self, file: TextIO | _Stderr, name: str) -> None:
+        super().__init__(file)  # type: ignore[arg-type]  # write/flush is all it uses
+        self.name = name
+
+
+class _NamedPrintLoggerFactory:
+    def __init__(self, file: TextIO | _Stderr) -> None:
+        self._file = file
+
+    def __call__(self, *args: Any) -> _NamedPrintLogger:
+        return _NamedPrintLogger(self._file, str(args[0]) if args else "newswire")
+
+
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     """Configure structlog and the stdlib root logger. Idempotent."""
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.add_logger_name,
+        timestamper,
     ]
     renderer: structlog.types.Processor
     if fmt == "json":
@@ -24,15 +61,30 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_NamedPrintLoggerFactory(_Stderr()),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
+    # Records of the stdlib loggers (the libraries) go through the same renderer, so a JSON
+    # deployment never gets a plain-text line in its log stream.
+    handler: logging.StreamHandler[_Stderr] = logging.StreamHandler(_Stderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                timestamper,
+            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     # aiokafka logs every rebalance and retry at INFO; warnings and errors are what we want.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """A logger whose every event carries ``logger=name`` (the module, by convention).
+    Lazy: safe to call at import time, before ``configure_logging``."""
     logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
     return logger

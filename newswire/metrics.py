@@ -103,9 +103,112 @@ class Metrics:
         )
         # Area blocks: each area adds its metrics under its own marker (keep the markers).
         # -- producers (issue 3) --
+        self.next_polls = Counter(
+            "newswire_next_polls_total",
+            "Next-poll times set, by the reason that decided them (base, adaptive, ttl, "
+            "sy_update, max_age, expires, retry_after, backoff, skip_hours, ...).",
+            ["reason"],
+            registry=r,
+        )
+        self.host_deferrals = Counter(
+            "newswire_host_deferrals_total",
+            "Due polls held back by per-host politeness (host_budget, host_retry_after).",
+            ["reason"],
+            registry=r,
+        )
+        self.feed_changes = Counter(
+            "newswire_feed_changes_total",
+            "Registry changes the producer made itself (moved: 301/308, disabled: 410).",
+            ["change"],
+            registry=r,
+        )
+        self.parse_seconds = Histogram(
+            "newswire_parse_duration_seconds",
+            "Parse and normalize time of one fetched feed body.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         # -- dedup (issue 4) --
+        self.dedup_clusters_formed = Counter(
+            "newswire_dedup_clusters_formed_total",
+            "Stories that became clusters: a second item joined them.",
+            registry=r,
+        )
+        self.dedup_store_seconds = Histogram(
+            "newswire_dedup_seen_store_duration_seconds",
+            "Seen-store latency: one batch read, decided and written.",
+            ["backend"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.dedup_state_keys = Gauge(
+            "newswire_dedup_state_keys", "Records in the seen-store.", ["backend"], registry=r
+        )
+        self.dedup_state_bytes = Gauge(
+            "newswire_dedup_state_bytes",
+            "Approximate size of the seen-store's records.",
+            ["backend"],
+            registry=r,
+        )
+        self.dedup_state_bytes_per_key = Gauge(
+            "newswire_dedup_state_bytes_per_key",
+            "Average bytes per seen-store record.",
+            ["backend"],
+            registry=r,
+        )
         # -- enrichment (issue 5) --
+        self.enrich_step_seconds = Histogram(
+            "newswire_enrich_step_duration_seconds",
+            "Duration of one enrichment step on one item.",
+            ["step"],
+            buckets=(1e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.25, 1),
+            registry=r,
+        )
+        self.enrich_step_failures = Counter(
+            "newswire_enrich_step_failures_total",
+            "Enrichment steps that failed on an item (the item went on, flagged).",
+            ["step"],
+            registry=r,
+        )
+        self.enrich_fulltext = Counter(
+            "newswire_enrich_fulltext_total",
+            "Full-text attempts by outcome (fetched, cached, robots_disallowed, fetch_error...).",
+            ["outcome"],
+            registry=r,
+        )
         # -- storage (issue 6) --
+        self.store_batch_items = Histogram(
+            "newswire_store_batch_items",
+            "Items per store transaction (upsert_many call).",
+            ["backend"],
+            buckets=_SIZE_BUCKETS,
+            registry=r,
+        )
+        self.store_upsert_seconds = Histogram(
+            "newswire_store_upsert_duration_seconds",
+            "Time of one store transaction (upsert_many), committed or failed.",
+            ["backend"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.store_rows = Counter(
+            "newswire_store_rows_total",
+            "Items the store wrote or skipped, by outcome (inserted, updated, unchanged).",
+            ["backend", "outcome"],
+            registry=r,
+        )
+        self.store_db_up = Gauge(
+            "newswire_store_database_up",
+            "1 while the store's database answers, 0 while it does not.",
+            ["backend"],
+            registry=r,
+        )
+        self.store_retention_deleted = Counter(
+            "newswire_store_retention_deleted_total",
+            "Items deleted by retention (older than NEWSWIRE_RETENTION_DAYS).",
+            ["backend"],
+            registry=r,
+        )
         # -- observability (issue 7) --
         self.up = Gauge(
             "newswire_service_ready",
@@ -113,3 +216,17 @@ class Metrics:
             ["service"],
             registry=r,
         )
+        # Feed health for the dashboard and the NewswireFeedsFailing alert: the producer sets
+        # it after every poll from its feed states (ok: last poll succeeded; failing: the
+        # last poll failed; paused: paused in the registry). One series per state, bounded.
+        self.feeds_by_state = Gauge(
+            "newswire_feeds", "Registered feeds by health state.", ["state"], registry=r
+        )
+        # Constant 1, labelled with the running version: joins "which build" onto any query.
+        self.build_info = Gauge(
+            "newswire_build_info", "Always 1; the running newswire version.", ["version"],
+            registry=r,
+        )  # fmt: skip
+        from importlib.metadata import version  # local: keeps this area's edit in its block
+
+        self.build_info.labels(version("newswire")).set(1)

@@ -88,7 +88,7 @@ async def run_pipeline(
                 n = await source.import_feeds(feeds_file)
                 say(f"imported {n} feeds from {feeds_file}")
             summary.feeds = len(await source.load())
-            health.ready_checks["producer"] = source.is_ready
+            watch_ready(health, metrics, "producer", source.is_ready)
         elif feeds_file is not None:
             raise ConfigError("--feeds needs the producer service")
         runners = []
@@ -99,7 +99,7 @@ async def run_pipeline(
                     settings, metrics, stage, producer,
                     input_topic=spec.input_topic(topics), output_topic=spec.output_topic(topics),
                 )  # fmt: skip
-                health.ready_checks[spec.name] = runner.is_ready
+                watch_ready(health, metrics, spec.name, runner.is_ready)
                 runners.append(runner)
         say(
             f"{', '.join(services)} up: {summary.feeds} feeds, "
@@ -138,6 +138,14 @@ async def run_pipeline(
     summary.dead_lettered = sum(sum(v.values()) for v in dlq.values())
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def watch_ready(
+    health: HealthServer, metrics: Metrics, name: str, check: Callable[[], bool]
+) -> None:
+    """Report ``check`` on ``/readyz`` and as ``newswire_service_ready{service=name}``."""
+    health.ready_checks[name] = check
+    metrics.up.labels(name).set_function(lambda: float(check()))
 
 
 def counter_values(

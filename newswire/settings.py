@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     producer_linger_ms: int = Field(default=20, ge=0)
     producer_compression: Literal["zstd", "lz4", "gzip", "none"] = "zstd"
     consumer_max_batch: int = Field(default=500, ge=1)
+    consumer_max_poll_interval_s: float = Field(default=300.0, gt=0)  # Kafka max.poll.interval.ms
     drain_timeout_s: float = Field(default=30.0, gt=0)
 
     # State
@@ -64,12 +65,93 @@ class Settings(BaseSettings):
 
     # Area blocks: each area adds its settings under its own marker (keep the markers).
     # -- producers: scheduling, politeness, feeds (issue 3) --
+    # Next poll = max(base or adaptive interval, <ttl>, sy:update*, max-age, Expires,
+    # Retry-After), clamped to [min, max]; errors back off exponentially up to error_max.
+    poll_min_interval_s: float = Field(default=300.0, gt=0)
+    poll_max_interval_s: float = Field(default=86400.0, gt=0)
+    poll_error_max_interval_s: float = Field(default=6 * 3600.0, gt=0)
+    poll_jitter: float = Field(default=0.1, ge=0, le=0.5)  # +-fraction of each interval
+    poll_first_spread_s: float = Field(default=60.0, ge=0)  # first polls spread over this
+    poll_adaptive: bool = True  # follow how often a feed really posts
+    per_host_concurrency: int = Field(default=2, ge=1)  # feed polls at once per host
+    per_host_requests_per_minute: float = Field(default=30.0, gt=0)  # per-host budget
+    per_host_burst: int = Field(default=10, ge=1)  # requests a host may get back to back
+    host_refusal_threshold: int = Field(default=3, ge=1)  # refused feeds before a host hold
+    registry_refresh_s: float = Field(default=60.0, gt=0)  # `run` rereads the registry
+    contact_url: str = ""  # http(s) or mailto: URL put in the User-Agent, e.g. your ops page
+
+    @field_validator("contact_url")
+    @classmethod
+    def _contact_url(cls, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://", "mailto:")):
+            raise ValueError("must be an http(s) or mailto: URL")
+        return value
+
+    @model_validator(mode="after")
+    def _poll_bounds(self) -> Settings:
+        if self.poll_min_interval_s > self.poll_max_interval_s:
+            raise ValueError("poll_min_interval_s must not exceed poll_max_interval_s")
+        return self
+
     # -- parsing (issue 3) --
+    parse_timeout_s: float = Field(default=10.0, gt=0)  # bound on one feed's parse (issue 3)
     # -- dedup (issue 4) --
+    # "" = sqlite:///<data_dir>/seen-<group>.db (one file per instance); redis://host:port/db
+    # for a store shared by replicas.
+    dedup_store_url: str = ""
+    dedup_retention_days: float = Field(default=30.0, gt=0)  # since last sighting
+    dedup_story_window_hours: float = Field(default=72.0, gt=0)  # stories join within this
+    dedup_story_threshold: float = Field(default=0.6, gt=0, le=1)  # MinHash Jaccard estimate
+    # FAULT INJECTION, tests only: exit the process (os._exit) right after the seen-store
+    # write of the Nth batch, before publish and offset commit. 0 = off.
+    dedup_fault_exit_after_write_batch: int = Field(default=0, ge=0)
     # -- enrichment (issue 5) --
+    enrich_fulltext: bool = True  # fetch the article page when a feed carries only a teaser
+    enrich_fulltext_min_words: int = Field(default=150, ge=0)  # feed text below this: teaser
+    # Feed ids (16 hex) or hosts (a host also matches its subdomains); allow non-empty =
+    # only those feeds/hosts get full text; deny always wins.
+    enrich_fulltext_allow: Annotated[tuple[str, ...], NoDecode] = ()
+    enrich_fulltext_deny: Annotated[tuple[str, ...], NoDecode] = ()
+    enrich_fetch_per_host: int = Field(default=2, ge=1)  # article fetches at once per host
+    enrich_fetch_concurrency: int = Field(default=16, ge=1)  # article fetches at once in all
+    enrich_page_cache_ttl_s: float = Field(default=7 * 86400.0, gt=0)
+
+    @field_validator("enrich_fulltext_allow", "enrich_fulltext_deny", mode="before")
+    @classmethod
+    def _split_enrich_lists(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
     # -- storage and read API (issue 6) --
+    store_batch_max: int = Field(default=500, ge=1)  # items per database transaction
+    store_health_interval_s: float = Field(default=5.0, gt=0)  # database probe for /readyz
+    retention_days: float = Field(default=0.0, ge=0)  # delete items older than this; 0: keep all
+    retention_interval_s: float = Field(default=3600.0, gt=0)  # between retention sweeps
+    retention_batch: int = Field(default=1000, ge=1)  # rows deleted per transaction
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    api_page_max: int = Field(default=100, ge=1)  # largest /items page a client may ask for
     # -- observability (issue 7) --
     # -- operator tools (issue 11) --
+    # `newswire status` probes these /readyz URLs (comma-separated); empty = this machine's
+    # own health port, http://<health_host>:<health_port>/readyz (none when the port is 0).
+    status_health_urls: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("status_health_urls", mode="before")
+    @classmethod
+    def _split_health_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("status_health_urls")
+    @classmethod
+    def _http_health_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.lower().startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return value
 
     @field_validator("fetch_allow_networks", mode="before")
     @classmethod

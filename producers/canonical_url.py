@@ -32,6 +32,8 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
 # What a DNS name may look like once IDNA-encoded ("_" occurs in real host names).
+# A netloc with whitespace, controls or quoting characters names no host.
+_BAD_NETLOC_RE = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
 _HOST_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
 
 
@@ -105,7 +107,10 @@ def safe_url(url: str, base: str | None = None) -> str:
 
     Unlike :func:`canonicalize` the URL keeps its query and fragment. Tabs and newlines
     inside the URL are removed first (as browsers do), so ``java\\nscript:`` is recognised
-    and refused. Never raises; idempotent.
+    and refused. Characters not allowed in a URL (spaces, controls, non-ASCII) are
+    percent-encoded in the path, query and fragment (``jav ascript:x`` resolved against a
+    base gives ``.../jav%20ascript:x``); a host holding any is refused. Never raises;
+    idempotent.
     """
     try:
         parts = urlsplit(_resolve(url, base))
@@ -115,4 +120,12 @@ def safe_url(url: str, base: str | None = None) -> str:
         return ""
     if not (parts.netloc or (parts.scheme.lower() == "mailto" and parts.path)):
         return ""
-    return urlunsplit(parts._replace(scheme=parts.scheme.lower()))
+    if _BAD_NETLOC_RE.search(parts.netloc):
+        return ""
+    try:
+        path = quote(parts.path, safe=_PATH_SAFE)
+        query = quote(parts.query, safe=_QUERY_SAFE)
+        fragment = quote(parts.fragment, safe=_QUERY_SAFE + "#")
+    except UnicodeError:  # lone surrogates cannot be percent-encoded as UTF-8
+        return ""
+    return urlunsplit((parts.scheme.lower(), parts.netloc, path, query, fragment))

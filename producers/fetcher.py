@@ -1,31 +1,16 @@
 """A safe async feed fetcher on httpx: conditional GET, manual redirects, caps and a deadline.
 
-Exception tree (all ``FetchError``, each with a bounded ``outcome`` label for metrics)::
-
-    FetchError
-    ├── BlockedAddress     "blocked"         the SSRF guard refused an address (producers.ssrf)
-    ├── UnsupportedScheme  "blocked"         not http(s): ftp:, file:, ...
-    ├── InvalidUrl         "invalid_url"     the URL (or a redirect's Location) does not parse
-    ├── TooLarge           "too_large"       body over the cap, before or after decompression
-    ├── FetchTimeout       "timeout"         retriable; the whole-fetch deadline or a phase timeout
-    ├── ConnectError       "connect_error"   retriable; DNS, TCP, TLS or a dropped connection
-    ├── BadResponse        "bad_response"    malformed HTTP, unknown Content-Encoding, odd 3xx
-    ├── RedirectError      "redirect_error"  a redirect without a usable Location
-    │   ├── TooManyRedirects                 more than ``max_redirects`` hops
-    │   └── InsecureRedirect                 https -> http downgrade
-    └── HttpStatusError    "client_error" | "server_error" | "rate_limited"; 5xx/429 retriable
+The exception tree is drawn in :mod:`producers.fetch_errors` and re-exported here; the body
+cap (before and after decompression) lives in :mod:`producers.body_cap`. Every exception a
+fetch raises is a ``FetchError`` with a bounded ``outcome`` label for metrics.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import MappingProxyType, TracebackType
 from weakref import WeakValueDictionary
 
@@ -33,104 +18,50 @@ import anyio
 import httpx
 
 from newswire.errors import ConfigError, FetchError
-from producers.ssrf import BlockedAddress as BlockedAddress  # re-exported: part of this API
-from producers.ssrf import check_literal, guarded_transport, parse_networks
+from producers.body_cap import ACCEPT_ENCODING, read_capped_body
+from producers.fetch_errors import (
+    BadResponse,
+    ConnectError,
+    FetchTimeout,
+    HttpStatusError,
+    InsecureRedirect,
+    InvalidUrl,
+    RedirectError,
+    TooLarge,
+    TooManyRedirects,
+    UnsupportedScheme,
+    parse_retry_after,
+)
+from producers.ssrf import BlockedAddress, check_literal, guarded_transport, parse_networks
+
+__all__ = [  # the fetch API, its exceptions included (callers import them from here)
+    "ACCEPT",
+    "ACCEPT_ENCODING",
+    "BadResponse",
+    "BlockedAddress",
+    "ConnectError",
+    "FetchError",
+    "FetchPolicy",
+    "FetchResult",
+    "FetchTimeout",
+    "Fetcher",
+    "HttpStatusError",
+    "InsecureRedirect",
+    "InvalidUrl",
+    "RedirectError",
+    "TooLarge",
+    "TooManyRedirects",
+    "UnsupportedScheme",
+    "parse_retry_after",
+]
 
 # Feed types first; generic XML/JSON still accepted (RFC 9110 §12.5.1).
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9,"
     " application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.7, */*;q=0.1"
 )
-# Only what _Inflater decodes with a bound; br/zstd would need decoders we do not ship.
-ACCEPT_ENCODING = "gzip, deflate"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})  # RFC 9110 §15.4
 _PERMANENT = frozenset({301, 308})
-
-
-class UnsupportedScheme(FetchError):
-    """Only http and https are fetched (callers read local files themselves)."""
-
-    outcome: str = "blocked"
-
-
-class InvalidUrl(FetchError):
-    """The URL does not parse or has no host."""
-
-    outcome: str = "invalid_url"
-
-
-class TooLarge(FetchError):
-    """The body passed ``max_body_bytes`` (declared, raw or decoded)."""
-
-    outcome: str = "too_large"
-
-
-class FetchTimeout(FetchError):
-    """The fetch missed its deadline (whole-fetch or a per-phase timeout)."""
-
-    outcome: str = "timeout"
-    retriable = True
-
-
-class ConnectError(FetchError):
-    """DNS, TCP or TLS failed, or the connection dropped mid-response."""
-
-    outcome: str = "connect_error"
-    retriable = True
-
-
-class BadResponse(FetchError):
-    """The server spoke broken HTTP or sent something we cannot decode."""
-
-    outcome: str = "bad_response"
-
-
-class RedirectError(FetchError):
-    """A redirect could not be followed."""
-
-    outcome: str = "redirect_error"
-
-
-class TooManyRedirects(RedirectError):
-    """More than ``max_redirects`` hops (a loop, or a chain too long to trust)."""
-
-
-class InsecureRedirect(RedirectError):
-    """An https URL redirected to plain http."""
-
-
-class HttpStatusError(FetchError):
-    """A final response that is neither 2xx nor 304. 5xx and 429 are retriable."""
-
-    outcome: str
-
-    def __init__(self, status: int, url: str, retry_after_s: float | None = None) -> None:
-        super().__init__(f"HTTP {status} from {url}")
-        self.status = status
-        self.url = url
-        self.retry_after_s = retry_after_s
-        self.retriable = status >= 500 or status == 429
-        if status == 429:  # RFC 6585 §4
-            self.outcome = "rate_limited"
-        else:
-            self.outcome = "server_error" if status >= 500 else "client_error"
-
-
-def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value (RFC 9110 §10.2.3); None if unparseable.
-
-    Accepts delay-seconds or an HTTP-date (a past date gives 0.0). Never raises.
-    """
-    value = value.strip()
-    if re.fullmatch(r"[0-9]+", value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # HTTP-date is always GMT (RFC 9110 §5.6.7)
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -166,45 +97,6 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-class _Inflater:
-    """gzip/deflate decoding that never yields more than asked (RFC 9110 §8.4.1.2-3).
-
-    httpx's decoders inflate a whole network read at once (a 64 KiB read of zeros is
-    ~64 MiB), so a bomb could blow memory before a cap is checked; ``max_length`` prevents it.
-    """
-
-    def __init__(self) -> None:
-        self._head = b""
-        self._d: zlib._Decompress | None = None
-        self._wbits = 0
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        if self._d is None:
-            self._head += data
-            if len(self._head) < 2:
-                return b""
-            data, self._head = self._head, b""
-            if data[:2] == b"\x1f\x8b":  # gzip magic, RFC 1952 §2.3.1
-                self._wbits = 16 + zlib.MAX_WBITS
-            elif (data[0] & 0x0F) == 8 and int.from_bytes(data[:2], "big") % 31 == 0:
-                self._wbits = zlib.MAX_WBITS  # zlib wrapper: "deflate" proper, RFC 1950
-            else:
-                self._wbits = -zlib.MAX_WBITS  # raw deflate, which many servers send instead
-            self._d = zlib.decompressobj(self._wbits)
-        out = bytearray()
-        while data and len(out) < limit:
-            if self._d.eof:  # another gzip member (RFC 1952 §2.2) or trailing junk
-                if self._wbits != 16 + zlib.MAX_WBITS or data[:2] != b"\x1f\x8b":
-                    break  # junk after the stream is ignored, as gzip(1) does
-                self._d = zlib.decompressobj(self._wbits)
-            try:
-                out += self._d.decompress(data, limit - len(out))
-            except zlib.error as exc:
-                raise BadResponse(f"corrupt compressed body: {exc}") from exc
-            data = self._d.unconsumed_tail or self._d.unused_data
-        return bytes(out)
 
 
 class _HostSlots:
@@ -366,7 +258,10 @@ class Fetcher:
         else:
             retry_after = resp.headers.get("retry-after")
             raise HttpStatusError(
-                status, str(resp.url), parse_retry_after(retry_after) if retry_after else None
+                status,
+                str(resp.url),
+                parse_retry_after(retry_after) if retry_after else None,
+                headers=resp.headers,
             )
         h = resp.headers
         return FetchResult(
@@ -383,26 +278,4 @@ class Fetcher:
         )
 
     async def _read_body(self, resp: httpx.Response) -> bytes:
-        cap = self.policy.max_body_bytes
-        length = resp.headers.get("content-length", "")
-        if length.isascii() and length.isdigit() and int(length) > cap:
-            raise TooLarge(f"{resp.url}: Content-Length {length} over {cap}")
-        codings = [
-            c.strip().lower()
-            for c in resp.headers.get("content-encoding", "").split(",")
-            if c.strip() and c.strip().lower() != "identity"
-        ]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise BadResponse(f"{resp.url}: unsupported Content-Encoding {codings}")
-        inflater = _Inflater() if codings else None
-        body = bytearray()
-        raw_total = 0
-        async for raw in resp.aiter_raw():
-            raw_total += len(raw)
-            # Cap before decompression too (DESIGN.md): bounds a lying or missing length.
-            if raw_total > cap:
-                raise TooLarge(f"{resp.url}: body over {cap} bytes")
-            body += inflater.feed(raw, cap - len(body) + 1) if inflater else raw
-            if len(body) > cap:
-                raise TooLarge(f"{resp.url}: decoded body over {cap} bytes")
-        return bytes(body)
+        return await read_capped_body(resp, self.policy.max_body_bytes)

@@ -5,7 +5,8 @@ What each field gets, and the quality flag that records a repair or a derivation
 * ``link``: the canonical link (:func:`canonicalize`), relative links resolved against the
   entry's ``xml:base``, else the feed's link, else the feed URL (``link_missing``,
   ``link_unsafe_dropped``). Every other URL field passes :func:`safe_url`.
-* ``title``: plain text (tags stripped, entities decoded, whitespace collapsed); derived from
+* ``title``, author names, categories: plain text (tags stripped, entities decoded,
+  whitespace collapsed); the title is derived from
   the summary or content text when missing (``title_derived``), else ``title_missing``.
 * ``summary`` and ``content.html``: nh3-sanitized HTML, relative URLs made absolute
   (``html_sanitized`` when active content was removed); ``content`` falls back to the
@@ -199,7 +200,7 @@ def _authors(entry: ParsedEntry, base: str | None) -> tuple[Author, ...]:
     seen: set[tuple[str, str, str]] = set()
     authors = []
     for parsed in entry.authors:
-        name = " ".join(parsed.name.split())
+        name = _plain(parsed.name)
         email = parsed.email.strip() if "@" in parsed.email else ""
         uri = safe_url(parsed.uri, base) if parsed.uri else ""
         key = (name.casefold(), email.lower(), uri)
@@ -209,12 +210,20 @@ def _authors(entry: ParsedEntry, base: str | None) -> tuple[Author, ...]:
     return tuple(authors)
 
 
+def _plain(value: str) -> str:
+    """A name or category as plain text on one line: feeds put markup (``<b>``, entities)
+    in them; the HTML pass is skipped when there is none (the common case)."""
+    if "<" in value or "&" in value:
+        return text_line(value)
+    return " ".join(value.split())
+
+
 def _unique_texts(values: Iterable[str]) -> tuple[str, ...]:
     """Whitespace-collapsed, non-empty values; the first spelling of case variants wins."""
     seen: set[str] = set()
     out = []
     for value in values:
-        text = " ".join(value.split())
+        text = _plain(value)
         if text and text.casefold() not in seen:
             seen.add(text.casefold())
             out.append(text)

@@ -21,6 +21,7 @@ import zlib
 from dataclasses import replace
 
 from newswire.errors import FeedParseError
+from producers.fastparse import parse_fast
 from producers.jsonfeed import parse_json_feed
 from producers.parsed import FORMATS, ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
 from producers.xmlfeed import parse_xml_feed
@@ -48,12 +49,21 @@ _WIDE_PATTERNS = (
     (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
 )  # fmt: skip
 _SINGLE_BYTE_WESTERN = frozenset({"iso8859-1", "iso8859-15", "cp1252", "ascii"})
+# Single-byte codecs (Python's names) the fast path reads: libxml2 has them built in or
+# through iconv, with the same tables as Python's codecs.
+_SINGLE_BYTE_PREFIXES = ("iso8859-", "cp125", "koi8-", "ascii")
+_FIRST_BYTE_RE = re.compile(rb"[ \t\r\n]*(.)", re.DOTALL)
 _XML_ENCODING_RE = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
 _CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([^"';\s]+)""", re.IGNORECASE)
 
 
 def parse_feed(
-    data: bytes, *, url: str, content_type: str | None = None, max_bytes: int = MAX_BYTES
+    data: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    fast: bool = True,
 ) -> ParsedFeed:
     """Parse feed bytes fetched from ``url`` (served with ``content_type``, if known).
 
@@ -64,21 +74,76 @@ def parse_feed(
     whose declared encoding was wrong or missing gets ``encoding_repaired``. Pure: reads no
     file and opens no URL; ``url`` (where the bytes came from) only makes the feed link and
     ``xml:base`` values absolute.
+
+    ``fast=False`` skips the lxml fast path (:mod:`producers.fastparse`) and reads every XML
+    document with feedparser, the reference the fast path is tested against
+    (tests/corpus/test_differential.py); the result is the same either way.
     """
     if len(data) > max_bytes:
         raise FeedParseError(f"feed is larger than {max_bytes} bytes")
     data = _gunzip(data, max_bytes)
     data, flags = _prepare(data)
+    media_type, charset = _parse_content_type(content_type)
+    if fast and flags <= {QualityFlag.FEED_MALFORMED.value}:
+        fast_result = _parse_fast_path(data, charset, url, flags)
+        if fast_result is not None:
+            return fast_result
     view = _text_view(data)
     if not view.strip(" \t\r\n\ufeff\x00"):
         raise FeedParseError("empty document")
-    media_type, charset = _parse_content_type(content_type)
     first = view.lstrip(" \t\r\n\ufeff")[:1]
     if first == "{" or (first != "<" and (media_type.endswith("json"))):
         return parse_json_feed(data, url=url, flags=frozenset(flags))
     if _declares_entities(view):
         raise FeedParseError("entity declarations are not allowed")
     return _parse_xml(data, view, charset, flags, url)
+
+
+def _parse_fast_path(
+    data: bytes, charset: str | None, url: str, flags: set[str]
+) -> ParsedFeed | None:
+    """lxml's fast path (:mod:`producers.fastparse`) for the common case, else None.
+
+    Taken only for an XML document that cannot hold an entity declaration (no ``<!E`` at
+    all: the careful scan of :func:`_declares_entities` then has nothing to find), whose
+    encoding every account agrees on (HTTP charset, XML declaration, BOM) and is UTF-8 or
+    a single-byte legacy encoding the bytes really are in (libxml2 decodes it as declared,
+    as feedparser does). Everything else, and whatever the fast path declines, goes the
+    feedparser way below.
+    """
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    first = _FIRST_BYTE_RE.match(data, start)
+    if first is None or first.group(1) != b"<" or b"<!E" in data or b"<!e" in data:
+        return None
+    head = data[start : start + 1024].decode("latin-1")
+    declared = _codec(_declared_encoding(data, head) or "utf-8")
+    if charset and _codec(charset) != declared:
+        return None
+    override = False
+    if declared in _SINGLE_BYTE_WESTERN and not data.isascii() and _is_utf8(data):
+        # As _parse_xml: declared Latin-1 but valid multi-byte UTF-8 is read as UTF-8.
+        override = True
+        flags = flags | {QualityFlag.ENCODING_REPAIRED.value}
+    elif declared != "utf-8" and not _legacy_fast(data, declared):
+        return None
+    parsed = (
+        parse_fast(data, url=url, utf8_override=True) if override else parse_fast(data, url=url)
+    )
+    return replace(parsed, flags=frozenset(flags)) if parsed is not None and flags else parsed
+
+
+def _legacy_fast(data: bytes, codec: str) -> bool:
+    """A single-byte encoding both libxml2 and feedparser read as declared: the bytes
+    decode strictly with it."""
+    if not codec.startswith(_SINGLE_BYTE_PREFIXES):
+        return False
+    if data.isascii():
+        return True
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
@@ -109,9 +174,10 @@ def _prepare(data: bytes) -> tuple[bytes, set[str]]:
             text = data.decode(encoding, "replace")
             return text.encode("utf-8"), {QualityFlag.ENCODING_REPAIRED.value}
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
-    body = data[len(bom) :]
-    stripped = body.lstrip(b" \t\r\n")
-    if stripped is not body and stripped.startswith(b"<?xml"):
+    if data[len(bom) : len(bom) + 1] not in (b" ", b"\t", b"\r", b"\n"):
+        return data, set()  # (lstrip would copy the whole body just to look)
+    stripped = data[len(bom) :].lstrip(b" \t\r\n")
+    if stripped.startswith(b"<?xml"):
         return bom + stripped, {QualityFlag.FEED_MALFORMED.value}
     return data, set()
 

@@ -1,31 +1,63 @@
 """The producer service: the feed registry in, item events out.
 
 Loads the registry (``newswire.feeds``) and the feeds' state (``newswire.feed-state``) from
-Kafka, polls the feeds and publishes their items. ``run`` polls every
-``poll_interval_s`` until stopped; ``poll_once`` is one round for ``--until-idle``.
+Kafka and hands the feeds it owns to the :class:`~producers.scheduler.Scheduler`, which
+polls each one when it is due. ``run`` does that until stopped, rereading the registry every
+``registry_refresh_s`` (added, paused, resumed, removed feeds take effect then);
+``poll_once`` polls every active feed once for ``--until-idle``.
+
+Ownership: by default the service owns every registered feed. ``owns`` (a predicate on a
+feed record) narrows that, and ``add_feeds``/``remove_feeds`` change the owned set at
+runtime, which is what a replica that owns only some registry partitions needs (issue 10).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import random
+from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from newswire.errors import NewswireError
 from newswire.kafka.producer import EventProducer
+from newswire.log import get_logger
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.feed_state import load_states
+from producers.clock import Clock, SystemClock
+from producers.feed_state import FeedState, load_states
 from producers.fetcher import Fetcher, FetchPolicy
+from producers.politeness import HostGate, PolitenessPolicy
 from producers.poller import Poller, PollSummary
-from producers.registry import FeedRecord, load_registry, publish_feeds, read_feed_list
+from producers.registry import (
+    FeedList,
+    FeedRecord,
+    load_registry,
+    publish_feeds,
+    read_feed_list,
+)
+from producers.scheduler import Scheduler
+
+log = get_logger(__name__)
+
+
+def user_agent(settings: Settings) -> str:
+    """``user_agent``, or with ``contact_url`` set: ``newswire/<version> (+<contact_url>)``."""
+    if settings.contact_url:
+        try:
+            release = version("newswire")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            release = "0"
+        return f"newswire/{release} (+{settings.contact_url})"
+    return settings.user_agent
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
     return FetchPolicy(
         total_timeout_s=settings.fetch_timeout_s,
         max_body_bytes=settings.fetch_max_bytes,
-        user_agent=settings.user_agent,
+        user_agent=user_agent(settings),
         allow_networks=settings.fetch_allow_networks,
     )
 
@@ -34,56 +66,171 @@ class ProducerService:
     name = "producer"
 
     def __init__(
-        self, settings: Settings, metrics: Metrics, producer: EventProducer, fetcher: Fetcher
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        producer: EventProducer,
+        fetcher: Fetcher,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        owns: Callable[[FeedRecord], bool] | None = None,
     ) -> None:
         self._settings = settings
         self._metrics = metrics
         self._producer = producer
         self._fetcher = fetcher
         self._topics = Topics(settings.topic_prefix)
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        self._owns = owns or (lambda _record: True)
         self._poller: Poller | None = None
-        self.feeds: list[FeedRecord] = []
+        self._scheduler: Scheduler | None = None
+        self.last_import: FeedList | None = None
+        self._refreshing = False
 
     @classmethod
     async def open(
-        cls, settings: Settings, metrics: Metrics, stack: AsyncExitStack, producer: EventProducer
+        cls,
+        settings: Settings,
+        metrics: Metrics,
+        stack: AsyncExitStack,
+        producer: EventProducer,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        owns: Callable[[FeedRecord], bool] | None = None,
     ) -> ProducerService:
+        """A service whose fetcher closes with ``stack``."""
         fetcher = await stack.enter_async_context(Fetcher(fetch_policy(settings)))
-        return cls(settings, metrics, producer, fetcher)
+        return cls(settings, metrics, producer, fetcher, clock=clock, rng=rng, owns=owns)
+
+    @property
+    def feeds(self) -> list[FeedRecord]:
+        """The feeds this service owns (active, paused and disabled), by URL."""
+        return self._scheduler.feeds if self._scheduler is not None else []
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        return self._scheduler
+
+    @property
+    def poller(self) -> Poller | None:
+        return self._poller
 
     def is_ready(self) -> bool:
-        return self._poller is not None
+        return self._scheduler is not None
 
     async def import_feeds(self, path: Path) -> int:
-        """Add the feeds listed in ``path`` to the registry. Raises ConfigError for a bad file."""
-        records = read_feed_list(path)
-        await publish_feeds(self._producer, self._topics.feeds, records)
-        return len(records)
+        """Add the feeds listed in ``path`` that the registry lacks; returns how many good
+        entries the file has (all registered now). Bad entries are logged and kept in
+        ``last_import.errors``; a feed already registered keeps its record (pause state,
+        moved URL). Raises ConfigError only for a file that cannot be read at all."""
+        listed = read_feed_list(path)
+        self.last_import = listed
+        for bad in listed.errors:
+            log.warning("feed list entry skipped", file=str(path), entry=str(bad))
+        s = self._settings
+        known = {
+            r.feed_id
+            for r in await load_registry(
+                s.kafka_bootstrap, self._topics.feeds, timeout_s=s.kafka_timeout_s
+            )
+        }
+        new = [r for r in listed.records if r.feed_id not in known]
+        await publish_feeds(self._producer, self._topics.feeds, new)
+        return len(listed.records)
+
+    def _ensure_scheduler(self, states: dict[str, FeedState]) -> Scheduler:
+        if self._scheduler is None:
+            s = self._settings
+            gate = HostGate(PolitenessPolicy.from_settings(s), self._clock)
+            self._poller = Poller(
+                s, self._metrics, self._producer, self._fetcher, states,
+                clock=self._clock, gate=gate, rng=self._rng,
+            )  # fmt: skip
+            self._scheduler = Scheduler(
+                self._poller,
+                self._metrics,
+                concurrency=s.fetch_concurrency,
+                drain_timeout_s=s.drain_timeout_s,
+            )
+        return self._scheduler
 
     async def load(self) -> list[FeedRecord]:
-        """(Re)load the registry; the feeds' state is loaded once, then kept in memory."""
+        """(Re)load the registry and own the feeds ``owns`` accepts; the feeds' state is
+        loaded once, then kept in memory. Returns the owned feeds."""
         s = self._settings
-        self.feeds = await load_registry(
+        registry = await load_registry(
             s.kafka_bootstrap, self._topics.feeds, timeout_s=s.kafka_timeout_s
         )
-        if self._poller is None:
+        if self._scheduler is None:
             states = await load_states(
                 s.kafka_bootstrap, self._topics.feed_state, timeout_s=s.kafka_timeout_s
             )
-            self._poller = Poller(s, self._metrics, self._producer, self._fetcher, states)
+            self._ensure_scheduler(states)
+        assert self._scheduler is not None
+        self._scheduler.sync(r for r in registry if self._owns(r))
         return self.feeds
 
-    async def poll_once(self) -> PollSummary:
-        """Poll every active feed once; returns when their items are acknowledged by Kafka."""
-        if self._poller is None:
-            await self.load()
+    def add_feeds(
+        self, records: Iterable[FeedRecord], states: dict[str, FeedState] | None = None
+    ) -> None:
+        """Own more feeds now (with their states, when the caller loaded them)."""
+        scheduler = self._ensure_scheduler({})
         assert self._poller is not None
-        return await self._poller.poll_all(self.feeds)
+        self._poller.adopt(states or {})
+        for record in records:
+            scheduler.add(record)
+
+    def remove_feeds(self, feed_ids: Iterable[str]) -> None:
+        """Stop owning feeds now (a poll in flight finishes and saves its state)."""
+        if self._scheduler is not None and self._poller is not None:
+            for feed_id in feed_ids:
+                self._scheduler.remove(feed_id)
+                self._poller.forget(feed_id)
+
+    async def poll_once(self) -> PollSummary:
+        """Poll every active owned feed once; returns when their items are acknowledged by
+        Kafka (feeds under a Retry-After count as ``deferred``)."""
+        if self._scheduler is None:
+            await self.load()
+        assert self._scheduler is not None
+        return await self._scheduler.poll_all()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll all feeds every ``poll_interval_s`` (reloading the registry) until stopped."""
-        while not stop.is_set():
+        """Poll each owned feed when due until ``stop`` is set, rereading the registry every
+        ``registry_refresh_s``; then let polls in flight finish (``drain_timeout_s``)."""
+        if self._scheduler is None:
             await self.load()
-            await self.poll_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._settings.poll_interval_s)
+        assert self._scheduler is not None
+        refresher = asyncio.create_task(self._refresh(stop))
+        try:
+            await self._scheduler.run(stop)
+        finally:
+            refresher.cancel()
+            await asyncio.wait({refresher})
+
+    async def _refresh(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._clock.sleep(self._settings.registry_refresh_s)
+            if stop.is_set():
+                return
+            self._refreshing = True
+            try:
+                await self.load()
+            except NewswireError as exc:  # the broker is away: keep the feeds we have
+                log.warning("registry not reloaded", error=repr(exc))
+            finally:
+                self._refreshing = False
+
+    async def wait_idle(self, timeout_s: float = 10.0) -> None:
+        """For tests on a virtual clock: return once no registry reload and no poll runs
+        and nothing is due. Raises TimeoutError after ``timeout_s`` real seconds."""
+        async with asyncio.timeout(timeout_s):
+            while True:
+                if self._scheduler is not None:
+                    await self._scheduler.wait_idle(timeout_s)
+                if not self._refreshing:
+                    return
+                await asyncio.sleep(0.005)

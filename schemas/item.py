@@ -29,6 +29,7 @@ class QualityFlag(StrEnum):
     FEED_MALFORMED = "feed_malformed"
     HTML_SANITIZED = "html_sanitized"
     CONTENT_MISSING = "content_missing"
+    ENRICHMENT_INCOMPLETE = "enrichment_incomplete"
 
 
 # Empty, or http(s)/mailto: no javascript:, data: or file: URL leaves newswire.
@@ -65,11 +66,21 @@ class Language(_Model):
 
 
 class Enrichment(_Model):
-    """Signals added by the enrichment stage."""
+    """Signals added by the enrichment stage (issue 5). Every field after ``enriched_at`` is
+    optional with a default (additive within v1)."""
 
     word_count: int = Field(ge=0, le=2**63 - 1)
     reading_time_seconds: int = Field(ge=0, le=2**63 - 1)
     enriched_at: datetime
+    # Where content.text came from: the feed itself, or the article page (full text).
+    text_source: str = Field(default="feed", pattern=r"^(feed|article)$")
+    # What the full-text step did: not_needed, disabled, fetched, cached, robots_disallowed,
+    # fetch_failed, extract_empty, skipped (values may be added).
+    fulltext_status: str = Field(default="not_needed", pattern=r"^[a-z][a-z0-9_]*$")
+    keywords: tuple[str, ...] = ()
+    publisher_domain: str = ""  # the link's host without "www.", lower case
+    lead_image: str = Field(default="", pattern=SAFE_URL)
+    steps_failed: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], ...] = ()
 
 
 class Item(_Model):

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import CORPUS, REPO
 
 from newswire.kafka import producer as producer_module
 from newswire.settings import Settings
 from schemas import Event
 from schemas.validation import schema_errors
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+__all__ = ["CORPUS", "REPO"]
 
 
 @pytest.fixture(autouse=True)

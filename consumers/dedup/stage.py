@@ -1,81 +1,113 @@
-"""The dedup stage: ``newswire.items.raw`` -> ``newswire.items.unique``.
+"""The dedup stage: ``newswire.items.raw`` -> ``newswire.items.unique`` (issue 4).
 
-A new dedup key is a ``created`` event; a known key seen again with the same content is
-dropped as a duplicate; the same item with changed content is an ``updated`` event with the
-next version and the list of changed fields.
+Per raw event, one of (see :mod:`consumers.dedup.ledger` for the rules):
+
+- ``created``: a new item, with its ``story_id``;
+- ``updated``: a known item whose content changed: next ``version``, ``changed_fields``;
+- ``alias``: a new identity (guid, URL) of a known item: ``alias_of`` names the original;
+- ``duplicate``: nothing new (an unchanged re-sighting): nothing is published.
+
+Crash safety (DESIGN.md, Delivery semantics): the seen-store write happens before publish
+and commit; a delivery replayed after a crash gets its first decision again, so every
+``created``/``updated``/``alias`` event is published at least once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import sqlite3
+import os
+import time
 from collections.abc import Sequence
 
-import orjson
-
-from consumers.dedup.seen_store import Observation, SqliteSeenStore, Verdict
-from newswire.errors import TransientError
+from consumers.dedup.clustering import sketch
+from consumers.dedup.fingerprint import content_fingerprint, field_fingerprints
+from consumers.dedup.seen_store import Decision, Observation, SeenStore, Verdict
 from newswire.kafka.stage import Done, Incoming, Publish, Result
-from schemas import EventType, Item
+from newswire.log import get_logger
+from newswire.metrics import Metrics
+from schemas import EventType
 
 SOURCE = "urn:newswire:dedup"
-_FINGERPRINTED = (
-    "title",
-    "link",
-    "summary",
-    "content",
-    "authors",
-    "categories",
-    "enclosures",
-    "published",
-    "updated",
-)
-
-
-class SeenStoreUnavailable(TransientError):
-    """The seen-store could not be written (locked, disk full): retried."""
-
-
-def fingerprints(item: Item) -> dict[str, str]:
-    """A short hash per user-visible field, to tell what an update changed."""
-    data = item.model_dump(mode="json", include=set(_FINGERPRINTED))
-    return {
-        k: hashlib.blake2b(orjson.dumps(data.get(k)), digest_size=8).hexdigest()
-        for k in _FINGERPRINTED
-    }
+FAULT_EXIT_CODE = 86  # the fault-injection hook's exit status, distinct from a crash's
+_STATS_EVERY_S = 30.0
+_EVENT_TYPES = {
+    Verdict.CREATED: EventType.CREATED,
+    Verdict.UPDATED: EventType.UPDATED,
+    Verdict.ALIAS: EventType.ALIAS,
+}
+log = get_logger(__name__)
 
 
 class DedupStage:
+    """Decides each raw event against the seen-store and publishes what is new.
+
+    ``fault_exit_after_batch`` is a FAULT-INJECTION hook for the crash-safety tests only:
+    when N > 0 the process exits (``os._exit``, no cleanup, like SIGKILL) right after the
+    seen-store write of its Nth batch, before anything is published or committed.
+    """
+
     name = "dedup"
 
-    def __init__(self, store: SqliteSeenStore) -> None:
+    def __init__(
+        self,
+        store: SeenStore,
+        metrics: Metrics | None = None,
+        *,
+        backend: str = "sqlite",
+        fault_exit_after_batch: int = 0,
+    ) -> None:
         self._store = store
+        self._metrics = metrics or Metrics()
+        self._backend = backend
+        self._fault_after = fault_exit_after_batch
+        self._batches = 0
+        self._stats_at = float("-inf")
 
     async def process(self, batch: Sequence[Incoming]) -> list[Result]:
         observations = [
             Observation(
                 inc.event.item.dedup_key,
                 inc.event.item.item_id,
-                fingerprints(inc.event.item),
+                field_fingerprints(inc.event.item),
                 inc.delivery,
+                content_fingerprint(inc.event.item),
+                sketch(inc.event.item),
             )
             for inc in batch
         ]
-        try:
-            decisions = await asyncio.to_thread(self._store.observe_batch, observations)
-        except sqlite3.OperationalError as exc:
-            raise SeenStoreUnavailable(str(exc)) from exc
-        results: list[Result] = []
-        for inc, decision in zip(batch, decisions, strict=True):
-            if decision.verdict is Verdict.DUPLICATE:
-                results.append(Done("duplicate"))
-                continue
-            item = inc.event.item.model_copy(
-                update={"version": decision.version, "changed_fields": decision.changed_fields}
-            )
-            type_ = EventType.CREATED if decision.verdict is Verdict.CREATED else EventType.UPDATED
-            results.append(
-                Publish((inc.event.derive(type_, SOURCE, item),), outcome=decision.verdict.value)
-            )
-        return results
+        started = time.perf_counter()
+        decisions = await self._store.observe_batch(observations)
+        self._metrics.dedup_store_seconds.labels(self._backend).observe(
+            time.perf_counter() - started
+        )
+        self._batches += 1
+        if self._fault_after and self._batches == self._fault_after:
+            log.warning("fault injection: exiting after the seen-store write", batch=self._batches)
+            os._exit(FAULT_EXIT_CODE)
+        await self._refresh_stats()
+        return [self._result(inc, d) for inc, d in zip(batch, decisions, strict=True)]
+
+    def _result(self, inc: Incoming, decision: Decision) -> Result:
+        if decision.verdict is Verdict.DUPLICATE:
+            return Done("duplicate")
+        if decision.cluster_formed:
+            self._metrics.dedup_clusters_formed.inc()
+        item = inc.event.item.model_copy(
+            update={
+                "version": decision.version,
+                "changed_fields": decision.changed_fields,
+                "story_id": decision.story_id,
+                "alias_of": decision.alias_of,
+            }
+        )
+        event = inc.event.derive(_EVENT_TYPES[decision.verdict], SOURCE, item)
+        return Publish((event,), outcome=decision.verdict.value)
+
+    async def _refresh_stats(self) -> None:
+        now = time.monotonic()
+        if now - self._stats_at < _STATS_EVERY_S:
+            return
+        self._stats_at = now
+        stats = await self._store.stats()
+        self._metrics.dedup_state_keys.labels(self._backend).set(stats.keys)
+        self._metrics.dedup_state_bytes.labels(self._backend).set(stats.bytes)
+        self._metrics.dedup_state_bytes_per_key.labels(self._backend).set(stats.bytes_per_key)

@@ -24,20 +24,40 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from consumers.store.article import author_names, body_text
-from newswire.errors import ConfigError, NewswireError, TransientError
+from consumers.store.store import (
+    HEX_PREFIX,
+    AmbiguousItemId,
+    ItemFilter,
+    Page,
+    SearchHit,
+    StoreUnavailable,
+    UpsertResult,
+    decode_cursor,
+    encode_cursor,
+    normalize_language,
+    utc_text,
+)
+from newswire.errors import ConfigError
 from newswire.sanitizer import html_to_text
 from schemas.item import Item
 
+__all__ = [
+    "AmbiguousItemId",
+    "SearchHit",
+    "SqliteStore",
+    "StoreUnavailable",
+    "UpsertResult",
+    "fts_query",
+]
+
 BUSY_TIMEOUT_SECONDS = 10.0
-_HEX_PREFIX = re.compile(r"[0-9a-f]{8,32}")
 _WORD = re.compile(r"\w")
 
 # One SQL script per schema version, run in one transaction with its user_version bump.
@@ -87,44 +107,39 @@ _SEARCH = """
     SELECT i.data, snippet(items_fts, 2, '[', ']', '…', 24),
            bm25(items_fts, 8.0, 2.0, 1.0, 3.0, 3.0) AS rank
     FROM items_fts JOIN items AS i ON i.id = items_fts.rowid
-    WHERE items_fts MATCH :match
-      AND (:feed_url IS NULL OR i.feed_url = :feed_url)
-      AND (:lang IS NULL OR i.language = :lang
-           OR substr(i.language, 1, length(:lang) + 1) = :lang || '-')
-    ORDER BY rank, i.sort_time DESC
+    WHERE items_fts MATCH :match AND {where}
+    ORDER BY rank, i.sort_time DESC, i.item_id
+    LIMIT :limit OFFSET :offset
+"""
+# The filter conditions of every read (ItemFilter); named parameters, never interpolation.
+_WHERE = """
+    (:feed_url IS NULL OR i.feed_url = :feed_url)
+    AND (:lang IS NULL OR i.language = :lang
+         OR substr(i.language, 1, length(:lang) + 1) = :lang || '-')
+    AND (:since IS NULL OR i.sort_time >= :since)
+    AND (:until IS NULL OR i.sort_time < :until)
+    AND (:story_id IS NULL OR i.story_id = :story_id)
+"""
+_LIST = """
+    SELECT i.sort_time, i.item_id, i.data FROM items AS i
+    WHERE {where} AND (:after_time IS NULL OR (i.sort_time, i.item_id) < (:after_time, :after_id))
+    ORDER BY i.sort_time DESC, i.item_id DESC
     LIMIT :limit
 """
 
 
-class StoreUnavailable(TransientError):
-    """SQLite could not do the work now (locked, disk full, I/O error); retry later."""
+_utc = utc_text
 
 
-class AmbiguousItemId(NewswireError):
-    """An id prefix given to :meth:`SqliteStore.get` matches more than one item."""
-
-
-@dataclass(frozen=True, slots=True)
-class UpsertResult:
-    """What one :meth:`SqliteStore.upsert_many` call did, item by item."""
-
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One search result; ``rank`` is bm25 (lower is better), ``snippet`` marks ``[matches]``."""
-
-    item: Item
-    snippet: str
-    rank: float
-
-
-def _utc(value: datetime) -> str:
-    # One fixed-width format, so text order is time order.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def _filter_params(where: ItemFilter | None) -> dict[str, Any]:
+    w = where or ItemFilter()
+    return {
+        "feed_url": w.feed_url,
+        "lang": w.lang(),
+        "since": _utc(w.since) if w.since else None,
+        "until": _utc(w.until) if w.until else None,
+        "story_id": w.story_id,
+    }
 
 
 def fts_query(text: str) -> str:
@@ -186,7 +201,7 @@ def _columns(item: Item) -> dict[str, Any]:
         "fetched": _utc(item.fetched),
         "sort_time": _utc(item.published or item.fetched),
         "story_id": item.story_id,
-        "language": lang.strip().lower().replace("_", "-") if lang else None,
+        "language": normalize_language(lang),
         "data": orjson.dumps(item.model_dump(mode="python")),
     }
 
@@ -317,7 +332,7 @@ class SqliteStore:
         :class:`AmbiguousItemId` when a prefix matches more than one item.
         """
         key = item_id.strip().lower()
-        if not _HEX_PREFIX.fullmatch(key):
+        if not HEX_PREFIX.fullmatch(key):
             return None
         # Every id is lowercase hex, so [key, key + "g") is exactly the ids starting with key.
         rows = self._query(
@@ -333,27 +348,87 @@ class SqliteStore:
         query: str,
         *,
         limit: int = 20,
+        offset: int = 0,
+        where: ItemFilter | None = None,
         feed_url: str | None = None,
         language: str | None = None,
     ) -> list[SearchHit]:
-        """Items matching every word of ``query``, best first (bm25).
+        """Items matching every word of ``query`` and ``where``, best first (bm25).
 
         ``query`` is user input and is made safe (:func:`fts_query`): it never raises a
-        syntax error; a query with no words returns ``[]``. ``feed_url`` must match
-        exactly; ``language`` matches the tag or its subtags (``en`` matches ``en-us``).
-        The snippet is one line. Raises ``ValueError`` if ``limit < 1``.
+        syntax error; a query with no words returns ``[]``. ``feed_url`` and ``language``
+        are shorthands for the same fields of ``where`` (kept for older callers). The
+        snippet is one line. Raises ``ValueError`` if ``limit < 1`` or ``offset < 0``.
         """
-        if limit < 1:
-            raise ValueError(f"limit must be positive, got {limit}")
+        if limit < 1 or offset < 0:
+            raise ValueError(f"need limit >= 1 and offset >= 0, got {limit}, {offset}")
         match = fts_query(query)
         if not match:
             return []
-        lang = language.strip().lower().replace("_", "-") if language is not None else None
-        params = {"match": match, "feed_url": feed_url, "lang": lang, "limit": limit}
+        if feed_url is not None or language is not None:
+            where = ItemFilter(feed_url=feed_url, language=language)
+        params = {"match": match, "limit": limit, "offset": offset, **_filter_params(where)}
         return [
             SearchHit(Item.model_validate_json(data), " ".join(snippet.split()), float(rank))
-            for data, snippet, rank in self._query(_SEARCH, params)
+            for data, snippet, rank in self._query(_SEARCH.format(where=_WHERE), params)
         ]
+
+    def list_items(
+        self, *, limit: int = 20, cursor: str | None = None, where: ItemFilter | None = None
+    ) -> Page:
+        """Items meeting ``where``, newest first; see :meth:`ItemStore.list_items`."""
+        if limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        after_time, after_id = decode_cursor(cursor) if cursor else (None, None)
+        params = {
+            **_filter_params(where),
+            "after_time": _utc(after_time) if after_time else None,
+            "after_id": after_id,
+            "limit": limit + 1,
+        }
+        rows = self._query(_LIST.format(where=_WHERE), params)
+        items = [Item.model_validate_json(data) for _, _, data in rows[:limit]]
+        more = len(rows) > limit
+        last = items[-1] if items else None
+        next_cursor = (
+            encode_cursor(last.published or last.fetched, last.item_id) if more and last else None
+        )
+        return Page(items, next_cursor)
+
+    def story(self, story_id: str) -> list[Item]:
+        """Every item of the story, oldest first."""
+        rows = self._query(
+            "SELECT data FROM items WHERE story_id = ? ORDER BY sort_time, item_id", (story_id,)
+        )
+        return [Item.model_validate_json(data) for (data,) in rows]
+
+    def delete_older_than(self, cutoff: datetime, *, limit: int = 1000) -> int:
+        """Delete at most ``limit`` items older than ``cutoff`` (and their index entries)
+        in one short transaction, oldest first; returns how many."""
+        if limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        with self._lock:
+            conn = self._connection()
+            try:
+                with _transaction(conn):
+                    ids = [
+                        rowid
+                        for (rowid,) in conn.execute(
+                            "SELECT id FROM items WHERE sort_time < ? ORDER BY sort_time LIMIT ?",
+                            (_utc(cutoff), limit),
+                        )
+                    ]
+                    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+                        marks = ",".join("?" * len(chunk))
+                        conn.execute(f"DELETE FROM items_fts WHERE rowid IN ({marks})", chunk)  # noqa: S608 - only "?" marks
+                        conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)  # noqa: S608
+            except sqlite3.OperationalError as exc:
+                raise _unavailable(self.path, exc) from exc
+        return len(ids)
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` if the file cannot be read now."""
+        self._query("SELECT 1", ())
 
     def count(self) -> int:
         """How many items are stored."""

@@ -8,7 +8,11 @@ from typing import Annotated
 
 import typer
 
-from newswire.cli import common, read
+from newswire.cli import common, feeds, read
+from newswire.cli import dlq as ops_dlq
+from newswire.cli import reprocess as ops_reprocess
+from newswire.cli import status as ops_status
+from newswire.cli import tail as ops_tail
 from newswire.cli.inspect import inspect_command
 from newswire.log import configure_logging
 
@@ -70,6 +74,7 @@ def run(
         "new": summary.outcome("dedup", "created"),
         "updated": summary.outcome("dedup", "updated"),
         "duplicates": summary.outcome("dedup", "duplicate"),
+        "aliases": summary.outcome("dedup", "alias"),
         "stored": summary.outcome("store", "stored"),
         "dead-lettered": summary.dead_lettered,
     }
@@ -123,4 +128,11 @@ app.command("inspect")(inspect_command)
 app.command("search")(read.search)
 app.command("show")(read.show)
 app.command("export")(read.export)
+app.command("api")(read.api)
 app.add_typer(read.topics_app, name="topics")
+app.add_typer(feeds.feeds_app, name="feeds")  # the feed registry (issue 3)
+# operator and subscriber tools (issue 11)
+app.command("status")(ops_status.status)
+app.command("tail")(ops_tail.tail)
+app.command("reprocess")(ops_reprocess.reprocess)
+app.add_typer(ops_dlq.dlq_app, name="dlq")

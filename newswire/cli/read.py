@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,24 +16,52 @@ from rich.console import Console
 from newswire.cli import common
 
 if TYPE_CHECKING:
-    from consumers.store.sqlite_store import SqliteStore
+    from consumers.store.store import ItemFilter, ItemStore
 
 topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
 
 
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
+    CSV = "csv"
 
 
-def _open_store() -> SqliteStore:
-    from consumers.store import sqlite_store  # deferred: keeps --help fast
+def _open_store() -> ItemStore:
+    from consumers.store.store import open_store_url  # deferred: keeps --help fast
 
     settings = common.settings()
-    store_path = settings.store_url
+    url = settings.store_url
     try:
-        return sqlite_store.SqliteStore.from_url(store_path)
+        store = open_store_url(url)
+        store.ping()
     except Exception as exc:  # noqa: BLE001 - any reason the store cannot open is reported
-        common.fail(f"cannot open the store {store_path}: {exc}")
+        common.fail(f"cannot open the store {url.split('@')[-1]}: {exc}")
+    return store
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    """``2026-11-28`` (midnight UTC) or an ISO 8601 time (UTC when no offset is given)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        common.fail(f"{option}: not a date or ISO 8601 time: {value!r}", code=2)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _filter(
+    feed: str | None, language: str | None, since: str | None, until: str | None, story: str | None
+) -> ItemFilter:
+    from consumers.store.store import ItemFilter
+
+    return ItemFilter(
+        feed_url=feed,
+        language=language,
+        since=_when(since, "--since"),
+        until=_when(until, "--until"),
+        story_id=story,
+    )
 
 
 def search(
@@ -43,15 +73,27 @@ def search(
         str | None, typer.Option("--feed", help="Only items from this feed URL.")
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", help="Only items in this language.")
+        str | None, typer.Option("--language", help="Only items in this language (en: en-*).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only items published at or after this date/time (UTC)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only items published before this date/time.")
+    ] = None,
+    story: Annotated[
+        str | None, typer.Option("--story", help="Only items of this story id.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
 ) -> None:
-    """Full-text search over stored items (best matches first)."""
+    """Full-text search over stored items (best matches first). Exits 1 when nothing
+    matches (table output)."""
     from consumers.store.article import format_hits_table
 
+    where = _filter(feed, language, since, until, story)
     with _open_store() as store:
-        hits = store.search(" ".join(words), limit=limit, feed_url=feed, language=language)
+        hits = store.search(" ".join(words), limit=limit, where=where)
     if as_json:
         for hit in hits:
             sys.stdout.buffer.write(orjson.dumps(hit.item.model_dump(mode="json")) + b"\n")
@@ -72,7 +114,7 @@ def show(
 ) -> None:
     """Print one stored item as an article: title, byline and date, body, source link."""
     from consumers.store.article import render_article
-    from consumers.store.sqlite_store import AmbiguousItemId
+    from consumers.store.store import AmbiguousItemId
 
     with _open_store() as store:
         try:
@@ -86,25 +128,55 @@ def show(
 
 def export(
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="Output format.")
+        ExportFormat, typer.Option("--format", help="jsonl: every event field as is; csv: flat.")
     ] = ExportFormat.JSONL,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Write every stored item, one JSON object per line, with every event field."""
+    """Write every stored item, oldest first, with every event field (item_id, story_id...).
+    CSV: nested fields as dotted columns, lists as JSON arrays."""
+    from consumers.store.export import write_csv, write_jsonl
+
     with _open_store() as store:
-        out = output.open("wb") if output else sys.stdout.buffer
-        try:
-            count = 0
-            for item in store.iter_items():
-                out.write(orjson.dumps(item.model_dump(mode="json")) + b"\n")
-                count += 1
-        finally:
-            if output:
-                out.close()
+        items = store.iter_items()
+        if fmt is ExportFormat.JSONL:
+            with output.open("wb") if output else nullcontext(sys.stdout.buffer) as out:
+                count = write_jsonl(items, out)
+        else:
+            text = output.open("w", encoding="utf-8", newline="") if output else None
+            with text or nullcontext(sys.stdout) as out:
+                count = write_csv(items, out)
     if output:
         typer.echo(f"exported {count} items to {output}", err=True)
+
+
+def api(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Listen address (default NEWSWIRE_API_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=0, max=65535, help="Port (default NEWSWIRE_API_PORT)."),
+    ] = None,
+) -> None:
+    """Serve the read API (/items, /items/ID, /stories/ID, /openapi.json) and the HTML
+    reader (/) until stopped."""
+    import uvicorn
+
+    from newswire.api.app import create_app
+
+    settings = common.settings()
+    store = _open_store()
+    app = create_app(store, page_max=settings.api_page_max, close_store=True)
+    uvicorn.run(
+        app,
+        host=host or settings.api_host,
+        port=settings.api_port if port is None else port,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 @topics_app.command("ensure")

@@ -128,6 +128,7 @@ def _print_summary(
     echo(f"  feeds                {s.feeds} ({fetches})")
     echo(f"  items fetched        {s.items_fetched}")
     echo(f"  duplicates dropped   {s.outcome('dedup', 'duplicate')}")
+    echo(f"  aliases (copies)     {s.outcome('dedup', 'alias')}")
     echo(f"  new unique items     {s.outcome('dedup', 'created')}")
     echo(f"  items stored         {s.outcome('store', 'stored')}")
     echo(f"  dead-lettered        {s.dead_lettered}")

@@ -27,7 +27,10 @@ class Record:
 
     __slots__ = ("headers", "key", "topic", "value")
 
-    def __init__(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> None:
+    def __init__(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: Headers
+    ) -> None:
+        """``value`` None is a tombstone: it deletes ``key`` from a compacted topic."""
         self.topic = topic
         self.key = key
         self.value = value

@@ -106,6 +106,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             request_timeout_ms=int(self._settings.kafka_timeout_s * 1000),
+            max_poll_interval_ms=int(self._settings.consumer_max_poll_interval_s * 1000),
         )
         try:
             async with asyncio.timeout(self._settings.kafka_timeout_s):
@@ -259,26 +260,54 @@ class ConsumerRunner:
         return results
 
     async def _retrying(self, call: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
-        """Run ``call``; on TransientError back off and retry until it succeeds or stop."""
+        """Run ``call``; on TransientError back off and retry until it succeeds or stop.
+
+        While it waits, the consumer's partitions are paused and it keeps polling them
+        (an empty poll), so a long outage (a database down for minutes) neither buffers
+        more records nor exceeds ``max.poll.interval.ms`` and triggers a rebalance.
+        """
         delay = _BACKOFF_START_S
-        while True:
-            try:
-                return await call()
-            except TransientError as exc:
-                self._metrics.retries.labels(self.name).inc()
-                log.warning(
-                    "transient failure; retrying",
-                    stage=self.name,
-                    error=str(exc),
-                    delay_s=round(delay, 2),
-                )
-            if stop.is_set():
-                raise _Abandoned
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay * random.uniform(0.8, 1.2))
-            if stop.is_set():
-                raise _Abandoned
-            delay = min(delay * 2, _BACKOFF_MAX_S)
+        paused = False
+        try:
+            while True:
+                try:
+                    return await call()
+                except TransientError as exc:
+                    self._metrics.retries.labels(self.name).inc()
+                    log.warning(
+                        "transient failure; retrying",
+                        stage=self.name,
+                        error=str(exc),
+                        delay_s=round(delay, 2),
+                    )
+                if stop.is_set():
+                    raise _Abandoned
+                if not paused and self._consumer is not None:
+                    self._consumer.pause(*self._consumer.assignment())
+                    paused = True
+                await self._wait_polling(delay * random.uniform(0.8, 1.2), stop)
+                if stop.is_set():
+                    raise _Abandoned
+                delay = min(delay * 2, _BACKOFF_MAX_S)
+        finally:
+            if paused and self._consumer is not None:
+                self._consumer.resume(*self._consumer.assignment())
+
+    async def _wait_polling(self, seconds: float, stop: asyncio.Event) -> None:
+        """Wait ``seconds`` (or until stop) while polling the paused consumer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        consumer = self._consumer
+        while not stop.is_set() and (remaining := deadline - loop.time()) > 0:
+            if consumer is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=remaining)
+                return
+            consumer.pause(*consumer.assignment())  # partitions a rebalance just assigned
+            stray = await consumer.getmany(timeout_ms=int(min(remaining, 1.0) * 1000))
+            for tp, records in stray.items():
+                # Fetched before the pause took effect: put them back, uncommitted.
+                consumer.seek(tp, records[0].offset)
 
     def _dead_letter(self, rec: ConsumerRecord[bytes, bytes], result: DeadLetter) -> Record:
         headers = [h for h in rec.headers if not h[0].startswith("dlq_")]

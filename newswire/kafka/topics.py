@@ -90,8 +90,28 @@ async def ensure_topics(
             if code not in (0, 36):
                 message = rest[0] if rest else ""
                 raise ConfigError(f"Kafka refused to create topic {topic}: error {code} {message}")
+        await _wait_for_leaders(admin, [s.name for s in missing])
         log.info("topics created", topics=[s.name for s in missing])
         return [s.name for s in missing]
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    """Return once every partition of ``names`` has a leader: a send to a topic created a
+    moment ago otherwise meets NotLeaderForPartition (bounded by the caller's timeout)."""
+    delay = 0.02
+    while True:
+        described = await admin.describe_topics(names)
+        ready = {
+            d["topic"]
+            for d in described
+            if d["error_code"] == 0
+            and d["partitions"]
+            and all(p["error_code"] == 0 and p["leader"] >= 0 for p in d["partitions"])
+        }
+        if ready >= set(names):
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 
 async def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:

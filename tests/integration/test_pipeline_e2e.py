@@ -14,6 +14,7 @@ from newswire.demo import FeedServer, Route, generate_site
 from newswire.kafka.table import read_topic
 from newswire.pipeline import run_pipeline
 from newswire.settings import Settings, Topics
+from schemas import EventType
 from schemas.envelope import decode_event
 from schemas.validation import schema_errors
 
@@ -43,26 +44,32 @@ async def test_every_served_item_is_stored_exactly_once(
         assert first.feeds == len(site.feeds)
         assert first.items_fetched == served
         assert first.outcome("dedup", "created") == len(unique)
-        assert first.outcome("dedup", "duplicate") == served - len(unique)
+        # Wire stories carried by several outlets: one created, the other copies aliases.
+        assert first.outcome("dedup", "alias") == served - len(unique)
+        assert first.outcome("dedup", "duplicate") == 0
         assert first.outcome("store", "stored") == len(unique)
         assert first.dead_lettered == 0
         links = stored(kafka_settings)
         assert Counter(links).most_common(1)[0][1] == 1, "an item was stored twice"
         assert set(links) == unique
 
-        # The topics carry valid v1 events: raw = every served item, unique/enriched = once each.
+        # The topics carry valid v1 events: raw = every served item; unique and enriched =
+        # one created event per story link, one alias event per further copy.
         topics = Topics(kafka_settings.topic_prefix)
-        for topic, expected in (
-            (topics.raw, served),
-            (topics.unique, len(unique)),
-            (topics.enriched, len(unique)),
-        ):
+        expected_types = {EventType.CREATED: len(unique), EventType.ALIAS: served - len(unique)}
+        raw = await read_topic(kafka_settings.kafka_bootstrap, topics.raw)
+        assert len(raw) == served
+        for topic in (topics.unique, topics.enriched):
             records = await read_topic(kafka_settings.kafka_bootstrap, topic)
-            assert len(records) == expected, topic
-            for rec in records:
+            events = [decode_event(rec.headers, rec.value) for rec in records]
+            assert Counter(e.type for e in events) == expected_types, topic
+            created_links = {e.item.link for e in events if e.type is EventType.CREATED}
+            assert created_links == unique
+            for rec, event in zip(records, events, strict=True):
                 assert schema_errors(list(rec.headers), rec.value or b"") == []
-                event = decode_event(rec.headers, rec.value)
                 assert rec.key == event.item.dedup_key.encode()
+                if event.type is EventType.ALIAS:
+                    assert event.item.alias_of and event.item.alias_of != event.item.item_id
                 if topic == topics.enriched:
                     assert event.item.enrichment is not None
                     assert event.item.enrichment.word_count > 0

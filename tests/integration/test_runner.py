@@ -186,3 +186,46 @@ async def test_read_table_keeps_latest_value_per_key(kafka_settings: Settings) -
         b"a": b"2",
         b"b": b"1",
     }
+
+
+class DownFor:
+    """A stage whose dependency is down for ``seconds`` after the first call."""
+
+    name = "outage"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.first: float | None = None
+        self.seen: list[str] = []
+
+    async def process(self, batch: Sequence[Incoming]) -> list[Result]:
+        loop = asyncio.get_running_loop()
+        self.first = self.first or loop.time()
+        if loop.time() - self.first < self.seconds:
+            raise TransientError("database is down")
+        self.seen.extend(inc.event.item.title for inc in batch)
+        return [Done("stored") for _ in batch]
+
+
+async def test_long_outage_keeps_group_membership(
+    make_settings: object, kafka_bootstrap: str
+) -> None:
+    """An outage longer than max.poll.interval: the runner pauses and keeps polling, so the
+    group does not evict it and nothing is delivered twice."""
+    settings = make_settings(kafka_bootstrap, consumer_max_poll_interval_s=2.0)  # type: ignore[operator]
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings))
+    metrics = Metrics()
+    stage = DownFor(6.0)
+    async with EventProducer(settings, metrics) as producer:
+        await producer.publish([Record.of(topics.raw, make_event(i)) for i in range(30)])
+        runner = ConsumerRunner(
+            settings, metrics, stage, producer, input_topic=topics.raw, output_topic=None
+        )
+        upstream = asyncio.Event()
+        upstream.set()
+        await asyncio.wait_for(runner.run(stop=asyncio.Event(), upstream_done=upstream), 60)
+    assert sorted(stage.seen) == sorted(make_event(i).item.title for i in range(30))
+    assert (
+        metrics.registry.get_sample_value("newswire_stage_retries_total", {"stage": "outage"}) >= 3
+    )

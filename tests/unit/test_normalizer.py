@@ -209,6 +209,24 @@ def test_authors_categories_enclosures_are_cleaned_and_deduplicated() -> None:
     ]
 
 
+def test_markup_in_names_and_categories_becomes_text_and_odd_urls_are_encoded() -> None:
+    item = one(
+        entry(
+            authors=(ParsedAuthor("<b>Ann</b> &amp; Bo", "", ""),),
+            categories=("<a href='x'>Tech</a>", "AT&amp;T", "a < b"),
+            # XML attribute normalization turns a tab into a space: never a bare space out.
+            enclosures=(
+                ParsedEnclosure("jav\tascript:alert(1)"),
+                ParsedEnclosure("jav ascript:alert(1)"),
+            ),
+        )
+    )
+    assert [a.name for a in item.authors] == ["Ann & Bo"]
+    assert item.categories == ("Tech", "AT&T", "a < b")
+    assert all(" " not in e.url and "\t" not in e.url for e in item.enclosures)
+    assert all(e.url.startswith("https://") for e in item.enclosures)
+
+
 @pytest.mark.parametrize(
     ("entry_language", "feed_language", "expected"),
     [

@@ -1,0 +1,115 @@
+"""Parse speed: the lxml fast path against feedparser, side by side in one run (issue 3).
+
+The benchmark corpus is every real-world full capture of ../shared/corpus (``origin`` =
+``realworld`` in MANIFEST.tsv: news sites, blogs, podcasts, YouTube, Reddit, HN; 94 files,
+about 9 MB) plus the six feeds of the demo site (``newswire.demo.generate_site``). Both paths
+go through ``producers.parser.parse_feed`` (bytes -> ParsedFeed), feedparser with
+``fast=False``. Rounds alternate the two paths so machine noise hits both alike; the
+speed-up reported is the median of the per-round ratios.
+
+    .venv/bin/python -m bench.parse_bench [--rounds 5] [--normalize]
+
+``run()`` returns ``{"fast_items_per_s", "feedparser_items_per_s", "speedup", ...}`` for the
+benchmark of issue 9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newswire.demo.site import generate_site
+from newswire.errors import FeedParseError
+from producers.normalizer import normalize
+from producers.parsed import ParsedFeed
+from producers.parser import parse_feed
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def benchmark_corpus() -> list[tuple[str, bytes, str | None]]:
+    """(url, body, content type) of every feed of the benchmark corpus."""
+    with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["origin"] == "realworld"]
+    out: list[tuple[str, bytes, str | None]] = [
+        ("https://corpus.example/" + r["file"], (CORPUS / r["file"]).read_bytes(), None)
+        for r in rows
+    ]
+    for feed in generate_site(now=_NOW).feeds:
+        out.append(("https://demo.example" + feed.path, feed.body, feed.content_type))
+    return out
+
+
+def _parse_all(feeds: list[tuple[str, bytes, str | None]], *, fast: bool) -> list[ParsedFeed]:
+    parsed = []
+    for url, body, content_type in feeds:
+        with contextlib.suppress(FeedParseError):
+            parsed.append(parse_feed(body, url=url, content_type=content_type, fast=fast))
+    return parsed
+
+
+def _timed(feeds: list[tuple[str, bytes, str | None]], *, fast: bool) -> tuple[int, float]:
+    started = time.perf_counter()
+    parsed = _parse_all(feeds, fast=fast)
+    return sum(len(p.entries) for p in parsed), time.perf_counter() - started
+
+
+def run(rounds: int = 5, *, with_normalize: bool = False) -> dict[str, Any]:
+    """Measure both paths over the benchmark corpus, interleaved; never raises for
+    unparseable feeds (they count no items on either path)."""
+    feeds = benchmark_corpus()
+    _timed(feeds, fast=True)  # warm-up: imports, caches, lxml's parser per thread
+    _timed(feeds, fast=False)
+    fast_rates, slow_rates, ratios = [], [], []
+    items = 0
+    for i in range(rounds):
+        order = (True, False) if i % 2 == 0 else (False, True)
+        rate = {}
+        for fast in order:
+            items, seconds = _timed(feeds, fast=fast)
+            rate[fast] = items / seconds
+        fast_rates.append(rate[True])
+        slow_rates.append(rate[False])
+        ratios.append(rate[True] / rate[False])
+    result: dict[str, Any] = {
+        "fast_items_per_s": statistics.median(fast_rates),
+        "feedparser_items_per_s": statistics.median(slow_rates),
+        "speedup": statistics.median(ratios),
+        "items": items,
+        "feeds": len(feeds),
+        "bytes": sum(len(body) for _, body, _ in feeds),
+        "rounds": rounds,
+    }
+    if with_normalize:
+        parsed = _parse_all(feeds, fast=True)
+        started = time.perf_counter()
+        for feed, (url, _, _) in zip(parsed, feeds, strict=False):
+            normalize(feed, feed_url=url, fetched=_NOW)
+        result["normalize_items_per_s"] = items / (time.perf_counter() - started)
+    return result
+
+
+def main() -> None:
+    cli = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    cli.add_argument("--rounds", type=int, default=5)
+    cli.add_argument("--normalize", action="store_true", help="also time normalize()")
+    args = cli.parse_args()
+    r = run(args.rounds, with_normalize=args.normalize)
+    print(f"benchmark corpus: {r['feeds']} feeds, {r['bytes'] / 1e6:.1f} MB, {r['items']} items")
+    print(f"{'path':<22}{'items/s (median)':>18}")
+    print(f"{'feedparser':<22}{r['feedparser_items_per_s']:>18,.0f}")
+    print(f"{'fast path (lxml)':<22}{r['fast_items_per_s']:>18,.0f}")
+    print(f"{'speedup (median)':<22}{r['speedup']:>17.1f}x  over {r['rounds']} rounds")
+    if "normalize_items_per_s" in r:
+        print(f"{'normalize':<22}{r['normalize_items_per_s']:>18,.0f}")
+
+
+if __name__ == "__main__":
+    main()

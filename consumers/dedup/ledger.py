@@ -1,0 +1,208 @@
+"""The dedup decision, pure: records in, decisions and record writes out.
+
+Both seen-store backends load the records a batch needs, call :func:`decide`, and write
+its result atomically (SQLite: one transaction; Redis: WATCH/MULTI), so the rules live here
+once. Records are JSON values under these names (``<...>`` filled in)::
+
+    k:<dedup key>   the key's owner item, version, field fingerprints, story, alias_of,
+                    the item ids seen as aliases on it, and ``hist``: the last deliveries
+                    that changed it with the decision each got (the replay rule)
+    f:<content fp>  the first key and item with that content fingerprint (identity drift)
+    b:<band>        LSH bucket: [item id, story id, time] of recent items (clustering)
+    s:<item id>     an item's story signature, story and time
+    n:<story id>    a story's member count
+
+Decision rules for one observation (item ``I`` under key ``K`` from delivery ``D``):
+
+1. ``K``'s record lists ``D`` in ``hist`` → repeat that decision (``replay=True``).
+2. ``D`` is on the partition that last changed ``K`` at or before that offset, and not in
+   ``hist`` → it was processed before and changed nothing → ``duplicate``. (All records of
+   one key are on one partition: the record key is the dedup key.)
+3. ``K`` unknown: content fingerprint known under another key → ``alias`` of that item;
+   else ``created``, with the story of the most similar recent item or a new story.
+4. ``K`` known, owned by ``I``: same fingerprints → ``duplicate``; else ``updated``.
+5. ``K`` known, ``I`` another item not yet seen on ``K`` → ``alias`` of the owner; seen →
+   ``duplicate``. Aliases carry no updates: the original's own sightings do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumers.dedup.clustering import band_keys, similarity
+from consumers.dedup.seen_store import Decision, Observation, Verdict
+
+HISTORY = 8  # deliveries remembered per key: replays within one uncommitted window
+MAX_ALIASES = 64
+MAX_BUCKET = 200  # entries per LSH bucket; the oldest go first
+
+Records = dict[str, Any]  # name -> JSON value, None when absent
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    story_threshold: float
+    story_window_s: float
+
+
+@dataclass(slots=True)
+class Outcome:
+    decisions: list[Decision]
+    writes: Records = field(default_factory=dict)  # name -> new value
+    touches: set[str] = field(default_factory=set)  # names whose retention restarts
+
+
+def first_names(observations: Sequence[Observation]) -> list[str]:
+    """The records every observation of the batch needs."""
+    names: set[str] = set()
+    for obs in observations:
+        names.add(f"k:{obs.key}")
+        if obs.fingerprint:
+            names.add(f"f:{obs.fingerprint}")
+        if not obs.sketch.empty:
+            names.update(f"b:{b}" for b in band_keys(obs.sketch.signature))
+    return sorted(names)
+
+
+def second_names(records: Records) -> list[str]:
+    """The signatures and story counts of the clustering candidates found in buckets."""
+    names: set[str] = set()
+    for name, value in records.items():
+        if name.startswith("b:") and value:
+            for item_id, story_id, _ in value:
+                names.update((f"s:{item_id}", f"n:{story_id}"))
+    return sorted(names)
+
+
+def decide(observations: Sequence[Observation], records: Records, params: Params) -> Outcome:
+    """Decide the batch in order; later observations see earlier ones' writes."""
+    state = dict(records)
+    out = Outcome([])
+    for obs in observations:
+        decision, writes = _decide_one(obs, state, params)
+        state.update(writes)
+        out.writes.update(writes)
+        if decision.verdict is Verdict.DUPLICATE:
+            out.touches.add(f"k:{obs.key}")
+        out.decisions.append(decision)
+    out.touches -= out.writes.keys()
+    return out
+
+
+def _decide_one(obs: Observation, state: Records, params: Params) -> tuple[Decision, Records]:
+    d = obs.delivery
+    here = [d.topic, d.partition, d.offset]
+    rec: dict[str, Any] | None = state.get(f"k:{obs.key}")
+    if rec is not None:
+        for delivery, stored in rec["hist"]:
+            if delivery == here:
+                return _decision(stored, replay=True), {}
+        last = rec["hist"][-1][0]
+        if last[:2] == here[:2] and d.offset <= last[2]:
+            return Decision(Verdict.DUPLICATE, rec["item"], rec["v"]), {}
+        return _known_key(obs, rec)
+    fp = state.get(f"f:{obs.fingerprint}") if obs.fingerprint else None
+    if fp is not None and fp["key"] != obs.key:
+        decision = Decision(
+            Verdict.ALIAS, obs.item_id, 1, alias_of=fp["item"], story_id=fp["story"]
+        )
+        new = _record(obs, decision, alias_of=fp["item"])
+        return decision, {f"k:{obs.key}": new}
+    return _created(obs, state, params)
+
+
+def _known_key(obs: Observation, rec: dict[str, Any]) -> tuple[Decision, Records]:
+    owner, version = rec["item"], rec["v"]
+    if obs.item_id != owner:
+        if obs.item_id in rec["aliases"]:
+            return Decision(Verdict.DUPLICATE, owner, version), {}
+        original = rec["alias_of"] or owner
+        decision = Decision(Verdict.ALIAS, obs.item_id, 1, alias_of=original, story_id=rec["story"])
+        new = dict(rec, aliases=[*rec["aliases"], obs.item_id][-MAX_ALIASES:])
+        return decision, {f"k:{obs.key}": _remember(new, obs, decision)}
+    stored: dict[str, str] = rec["fields"]
+    if stored == obs.fields or rec["alias_of"]:
+        return Decision(Verdict.DUPLICATE, owner, version), {}
+    diff = tuple(
+        sorted(k for k in stored.keys() | obs.fields.keys() if stored.get(k) != obs.fields.get(k))
+    )
+    decision = Decision(Verdict.UPDATED, owner, version + 1, diff, story_id=rec["story"])
+    writes: Records = {
+        f"k:{obs.key}": _remember(dict(rec, v=version + 1, fields=obs.fields), obs, decision)
+    }
+    if obs.fingerprint:
+        writes[f"f:{obs.fingerprint}"] = {"key": obs.key, "item": owner, "story": rec["story"]}
+    return decision, writes
+
+
+def _created(obs: Observation, state: Records, params: Params) -> tuple[Decision, Records]:
+    writes: Records = {}
+    story_id, formed = obs.item_id, False
+    sk = obs.sketch
+    if not sk.empty:
+        best, best_story = params.story_threshold, None
+        buckets = [f"b:{b}" for b in band_keys(sk.signature)]
+        for name in buckets:
+            for item_id, cand_story, at in state.get(name) or ():
+                cand = state.get(f"s:{item_id}")
+                if cand is None or abs(at - sk.at) > params.story_window_s:
+                    continue
+                score = similarity(sk.signature, cand["sig"])
+                if score >= best:
+                    best, best_story = score, cand_story
+        if best_story is not None:
+            story_id = best_story
+        members = (state.get(f"n:{story_id}") or 0) + 1
+        formed = members == 2
+        writes[f"n:{story_id}"] = members
+        writes[f"s:{obs.item_id}"] = {"sig": list(sk.signature), "story": story_id, "at": sk.at}
+        entry = [obs.item_id, story_id, sk.at]
+        for name in buckets:
+            kept = [e for e in state.get(name) or () if abs(e[2] - sk.at) <= params.story_window_s]
+            writes[name] = [*kept, entry][-MAX_BUCKET:]
+    decision = Decision(Verdict.CREATED, obs.item_id, 1, story_id=story_id, cluster_formed=formed)
+    writes[f"k:{obs.key}"] = _record(obs, decision, alias_of=None)
+    if obs.fingerprint and state.get(f"f:{obs.fingerprint}") is None:
+        writes[f"f:{obs.fingerprint}"] = {"key": obs.key, "item": obs.item_id, "story": story_id}
+    return decision, writes
+
+
+def _record(obs: Observation, decision: Decision, *, alias_of: str | None) -> dict[str, Any]:
+    rec = {
+        "item": obs.item_id,
+        "v": 1,
+        "fields": obs.fields,
+        "story": decision.story_id,
+        "alias_of": alias_of,
+        "aliases": [],
+        "hist": [],
+    }
+    return _remember(rec, obs, decision)
+
+
+def _remember(rec: dict[str, Any], obs: Observation, decision: Decision) -> dict[str, Any]:
+    d = obs.delivery
+    stored = {
+        "verdict": decision.verdict.value,
+        "item": decision.owner_item_id,
+        "v": decision.version,
+        "changed": list(decision.changed_fields),
+        "alias_of": decision.alias_of,
+        "story": decision.story_id,
+    }
+    rec["hist"] = [*rec["hist"], [[d.topic, d.partition, d.offset], stored]][-HISTORY:]
+    return rec
+
+
+def _decision(stored: dict[str, Any], *, replay: bool) -> Decision:
+    return Decision(
+        Verdict(stored["verdict"]),
+        stored["item"],
+        stored["v"],
+        tuple(stored["changed"]),
+        alias_of=stored["alias_of"],
+        story_id=stored["story"],
+        replay=replay,
+    )

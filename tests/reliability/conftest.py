@@ -1,0 +1,20 @@
+"""Fixtures of the reliability tests (issue 4): Redis, and the ``slow`` marker.
+
+``slow`` tests (several kill or rebalance rounds, up to ~60 s each) are deselected with
+``-m "not slow"``; a fast subset stays unmarked.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dedup_support import require_redis
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a reliability test of up to ~60 s")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (deploy/redis/local-redis.sh); FAILS when it does not answer."""
+    return require_redis()
