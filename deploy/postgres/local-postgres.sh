@@ -16,6 +16,13 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_DIR=${NEWSWIRE_PG_DIR:-$ROOT/.local/postgres}
+# As root the server runs as the `postgres` user, which may not be allowed to enter the
+# checkout (a CI clone under a private temporary directory): then the cluster lives in a
+# directory of its own under /var/tmp, keyed by the checkout's path.
+if [[ -z ${NEWSWIRE_PG_DIR:-} && $(id -u) -eq 0 ]] && id postgres >/dev/null 2>&1 \
+    && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+    PG_DIR=/var/tmp/newswire-postgres/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+fi
 PG_PORT=${NEWSWIRE_PG_PORT:-5433}
 PG_HOST=127.0.0.1
 PG_DB=newswire
@@ -48,7 +55,8 @@ BIN=$(pg_bin || true)
 
 as_owner() {
     # Run a server binary as the cluster owner: postgres when we are root.
-    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # (from /: the postgres user may not be allowed into the current directory)
+    if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 answers() { "$BIN/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres; }
