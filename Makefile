@@ -15,6 +15,8 @@ help:
 	@echo "make run         the pipeline on the feed list in \$$FEEDS (default feeds.opml), until stopped"
 	@echo "make lint        ruff format --check, ruff check, mypy --strict"
 	@echo "make kafka       start the local Kafka broker; make kafka-stop stops it"
+	@echo "make bench       the benchmark -> .local/bench/latest.json (make bench-smoke: tiny, for CI)"
+	@echo "make reliability fault-injection scenarios -> .local/reliability/report.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +60,14 @@ bench: venv kafka
 
 bench-smoke: venv kafka
 	$(BIN)/python -m bench --smoke
+
+# issue 8: fault-injection and hostile-input scenarios (<= 60 min); writes
+# .local/reliability/report.json and report.md. Needs Kafka, Redis (and a second broker on
+# 19392, which the tests start themselves).
+.PHONY: reliability
+reliability: venv kafka
+	deploy/redis/local-redis.sh start
+	NEWSWIRE_RELIABILITY_REPORT=.local/reliability $(BIN)/pytest -m "reliability or slow" tests/reliability tests/security
 
 wheel-check: venv
 	rm -rf .local/wheel && mkdir -p .local/wheel

@@ -87,7 +87,8 @@ async def run_pipeline(
             if feeds_file is not None:
                 n = await source.import_feeds(feeds_file)
                 say(f"imported {n} feeds from {feeds_file}")
-            summary.feeds = len(await source.load())
+            if until_idle:  # the whole registry in this process; otherwise the group's share
+                summary.feeds = len(await source.load())
             watch_ready(health, metrics, "producer", source.is_ready)
         elif feeds_file is not None:
             raise ConfigError("--feeds needs the producer service")
@@ -118,7 +119,7 @@ async def run_pipeline(
 
         async def produce(service: ProducerService) -> None:
             if not until_idle:
-                await service.run(stop)
+                await service.run_sharded(stop)  # issue 10: one consumer group of replicas
                 return
             say(f"polling {summary.feeds} feeds")
             result = await service.poll_once()

@@ -137,6 +137,17 @@ class Settings(BaseSettings):
     # `newswire status` probes these /readyz URLs (comma-separated); empty = this machine's
     # own health port, http://<health_host>:<health_port>/readyz (none when the port is 0).
     status_health_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    # -- scale-out (issue 10) --
+    # Producer replicas form the consumer group <prefix>.producer on the registry; a dead
+    # replica's feeds move after this session timeout (Kafka session.timeout.ms).
+    producer_session_timeout_s: float = Field(default=10.0, gt=0)
+    producer_heartbeat_s: float = Field(default=3.0, gt=0)  # below a third of the above
+    # redis://host:port/db: the per-host request budget shared by producer replicas;
+    # "" = in-process (one replica).
+    politeness_redis_url: str = ""
+    # min.insync.replicas of newswire's topics when topic_replication_factor > 1 (capped
+    # at the replication factor).
+    topic_min_insync_replicas: int = Field(default=2, ge=1)
 
     @field_validator("status_health_urls", mode="before")
     @classmethod
@@ -152,6 +163,17 @@ class Settings(BaseSettings):
             if not url.lower().startswith(("http://", "https://")):
                 raise ValueError(f"{url!r} is not an http(s) URL")
         return value
+
+    # -- fault injection and control runs (issue 8) --
+    # CONTROL RUNS ONLY: each unsafe_* setting breaks the delivery guarantees on purpose, so
+    # the reliability harness (tests/reliability) can prove it detects the loss that follows.
+    unsafe_auto_commit: bool = False  # consumers auto-commit fetched offsets every 100 ms
+    unsafe_acks_one: bool = False  # producer acks=1 without idempotence
+    unsafe_commit_before_process: bool = False  # commit a batch's offsets before handling it
+    # FAULT INJECTION, tests only: os._exit(87) in the middle of the Nth batch a consumer
+    # handles, between its processing and its commit (unsafe orders: after the commit,
+    # before the processing). 0 = off.
+    fault_exit_mid_batch: int = Field(default=0, ge=0)
 
     @field_validator("fetch_allow_networks", mode="before")
     @classmethod

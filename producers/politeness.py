@@ -6,8 +6,10 @@ feed's own next poll honours the delay (producers.next_poll). Only when ``refusa
 distinct feeds of one host were refused within ``refusal_window_s`` is the whole host held
 until the latest Retry-After, so one busy feed does not silence its neighbours.
 
-State is in-process (one replica); DESIGN.md's cluster-wide budget (Redis) would replace
-:class:`HostGate` behind the same three calls: ``admit``, ``refused``, ``succeeded``.
+The request budget is in-process when one replica runs. With several (issue 10) it is a
+:class:`SharedBudget` (producers.redis_budget: a token bucket per host in Redis) that every
+replica draws from: ``admit`` then only applies holds, and ``take_shared`` waits for a
+token of the cluster-wide bucket before each request. Holds and refusals stay per replica.
 The host key is the URL's host name (lower-cased, port ignored).
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 from weakref import WeakValueDictionary
 
@@ -57,6 +60,15 @@ class PolitenessPolicy:
         )
 
 
+class SharedBudget(Protocol):
+    """A per-host request budget shared by replicas (producers.redis_budget.RedisBudget)."""
+
+    async def take(self, host: str) -> float:
+        """Spend one request of ``host``'s budget: 0.0 when spent, else the seconds to wait
+        before asking again (nothing spent)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Deferral:
     """A due poll must wait: until when, and why (``host_budget`` or ``host_retry_after``)."""
@@ -76,9 +88,12 @@ class _Host:
 class HostGate:
     """Per-host politeness for one producer. Not thread-safe; one event loop."""
 
-    def __init__(self, policy: PolitenessPolicy, clock: Clock) -> None:
+    def __init__(
+        self, policy: PolitenessPolicy, clock: Clock, shared: SharedBudget | None = None
+    ) -> None:
         self.policy = policy
         self._clock = clock
+        self._shared = shared
         self._hosts: dict[str, _Host] = {}
         self._slots: WeakValueDictionary[str, asyncio.Semaphore] = WeakValueDictionary()
 
@@ -106,11 +121,21 @@ class HostGate:
         h = self._host(host, now)
         if h.hold_until > now:
             return Deferral(h.hold_until, "host_retry_after")
+        if self._shared is not None:
+            return None  # the budget is the shared one: take_shared
         if h.tokens >= 1.0:
             h.tokens -= 1.0
             return None
         rate = self.policy.requests_per_minute / 60.0
         return Deferral(now + (1.0 - h.tokens) / rate, "host_budget")
+
+    async def take_shared(self, host: str) -> None:
+        """Wait for a token of ``host``'s shared budget (no-op without one). Cancel-safe;
+        raises what the budget raises (BrokerUnavailable when Redis is away)."""
+        if self._shared is None:
+            return
+        while (wait := await self._shared.take(host)) > 0.0:
+            await self._clock.sleep(wait)
 
     def held_until(self, host: str) -> float | None:
         """When a host-wide hold ends, if one is in force."""

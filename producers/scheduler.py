@@ -85,6 +85,7 @@ class Scheduler:
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         self._in_flight: set[str] = set()
+        self._polls: dict[str, asyncio.Task[None]] = {}  # run's poll tasks, by feed
         self._wake = asyncio.Event()
         self._parked = False
         self._gauge_dirty = True
@@ -129,6 +130,25 @@ class Scheduler:
         """Stop owning a feed. A poll in flight finishes; it is not scheduled again."""
         if self._entries.pop(feed_id, None) is not None:
             self._changed()
+
+    async def release(self, feed_ids: Iterable[str], timeout_s: float) -> int:
+        """Stop owning ``feed_ids`` and return once none of them is being polled: polls in
+        flight get ``timeout_s`` to finish (their state saved), then are cancelled (nothing
+        saved; the next owner polls again). Returns how many polls were cancelled. After it
+        returns, this scheduler sends no request for those feeds (issue 10: a partition is
+        handed over only when its old owner stopped polling it)."""
+        ids = list(feed_ids)
+        for feed_id in ids:
+            self.remove(feed_id)
+        running = {t for f in ids if (t := self._polls.get(f)) is not None}
+        if not running:
+            return 0
+        _, pending = await asyncio.wait(running, timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            await _finish(task)
+        return len(pending)
 
     def _schedule_loaded(self, e: _Entry) -> None:
         now = self._clock.now()
@@ -190,6 +210,13 @@ class Scheduler:
             task = asyncio.create_task(self._poll(e.feed), name=f"poll-{feed_id}")
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+            self._polls[feed_id] = task
+            task.add_done_callback(self._forget_poll)
+
+    def _forget_poll(self, task: asyncio.Task[None]) -> None:
+        feed_id = task.get_name().removeprefix("poll-")
+        if self._polls.get(feed_id) is task:
+            del self._polls[feed_id]
 
     async def _park(self, stopping: asyncio.Task[bool]) -> None:
         """Wait until the next feed is due, the feed set changes, a poll ends, or stop."""
@@ -226,8 +253,11 @@ class Scheduler:
             self._changed()
 
     async def _polled(self, feed: FeedRecord) -> PollResult:
-        async with self._gate.slot(host_of(feed.url)), self._global:
-            return await self._poller.poll(feed)
+        host = host_of(feed.url)
+        async with self._gate.slot(host):
+            await self._gate.take_shared(host)  # the cluster-wide budget, if one is set
+            async with self._global:
+                return await self._poller.poll(feed)
 
     def _after(self, result: PollResult) -> None:
         """Follow a finished poll: take the registry changes it made, schedule its next."""

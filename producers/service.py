@@ -2,13 +2,18 @@
 
 Loads the registry (``newswire.feeds``) and the feeds' state (``newswire.feed-state``) from
 Kafka and hands the feeds it owns to the :class:`~producers.scheduler.Scheduler`, which
-polls each one when it is due. ``run`` does that until stopped, rereading the registry every
-``registry_refresh_s`` (added, paused, resumed, removed feeds take effect then);
-``poll_once`` polls every active feed once for ``--until-idle``.
+polls each one when it is due. Two ways to run:
 
-Ownership: by default the service owns every registered feed. ``owns`` (a predicate on a
-feed record) narrows that, and ``add_feeds``/``remove_feeds`` change the owned set at
-runtime, which is what a replica that owns only some registry partitions needs (issue 10).
+- ``run_sharded`` (``newswire serve producer``, ``newswire run``; issue 10): the service
+  joins the producer group on the registry (:mod:`producers.sharding`) and polls the feeds
+  of the partitions Kafka assigns it; registry changes arrive as they are written. Any
+  number of replicas may run; one alone owns everything.
+- ``load`` + ``run`` (one process, no group): owns the whole registry (narrowed by
+  ``owns``), rereading it every ``registry_refresh_s``; ``poll_once`` polls every active
+  feed once for ``--until-idle``.
+
+With ``politeness_redis_url`` set, the per-host request budget is shared by all replicas
+through Redis (producers.redis_budget); otherwise it is in-process.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from newswire.settings import Settings, Topics
 from producers.clock import Clock, SystemClock
 from producers.feed_state import FeedState, load_states
 from producers.fetcher import Fetcher, FetchPolicy
-from producers.politeness import HostGate, PolitenessPolicy
+from producers.politeness import HostGate, PolitenessPolicy, SharedBudget
 from producers.poller import Poller, PollSummary
+from producers.redis_budget import RedisBudget
 from producers.registry import (
     FeedList,
     FeedRecord,
@@ -38,6 +44,7 @@ from producers.registry import (
     read_feed_list,
 )
 from producers.scheduler import Scheduler
+from producers.sharding import RegistryShard
 
 log = get_logger(__name__)
 
@@ -75,8 +82,11 @@ class ProducerService:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         owns: Callable[[FeedRecord], bool] | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
         self._settings = settings
+        self._budget = budget
+        self.shard: RegistryShard | None = None
         self._metrics = metrics
         self._producer = producer
         self._fetcher = fetcher
@@ -101,9 +111,22 @@ class ProducerService:
         rng: random.Random | None = None,
         owns: Callable[[FeedRecord], bool] | None = None,
     ) -> ProducerService:
-        """A service whose fetcher closes with ``stack``."""
+        """A service whose fetcher (and shared politeness budget, with
+        ``politeness_redis_url``) close with ``stack``. Raises PolitenessUnavailable when
+        that Redis does not answer."""
         fetcher = await stack.enter_async_context(Fetcher(fetch_policy(settings)))
-        return cls(settings, metrics, producer, fetcher, clock=clock, rng=rng, owns=owns)
+        budget = None
+        if settings.politeness_redis_url:
+            budget = await stack.enter_async_context(
+                RedisBudget(
+                    settings.politeness_redis_url,
+                    PolitenessPolicy.from_settings(settings),
+                    namespace=f"newswire:{settings.topic_prefix}:politeness",
+                )
+            )
+        return cls(
+            settings, metrics, producer, fetcher, clock=clock, rng=rng, owns=owns, budget=budget
+        )
 
     @property
     def feeds(self) -> list[FeedRecord]:
@@ -144,7 +167,7 @@ class ProducerService:
     def _ensure_scheduler(self, states: dict[str, FeedState]) -> Scheduler:
         if self._scheduler is None:
             s = self._settings
-            gate = HostGate(PolitenessPolicy.from_settings(s), self._clock)
+            gate = HostGate(PolitenessPolicy.from_settings(s), self._clock, self._budget)
             self._poller = Poller(
                 s, self._metrics, self._producer, self._fetcher, states,
                 clock=self._clock, gate=gate, rng=self._rng,
@@ -189,6 +212,32 @@ class ProducerService:
             for feed_id in feed_ids:
                 self._scheduler.remove(feed_id)
                 self._poller.forget(feed_id)
+
+    async def release_feeds(self, feed_ids: Iterable[str]) -> None:
+        """Stop owning feeds and return once none of them is being polled (polls in flight
+        get ``drain_timeout_s``, then are cancelled unsaved). Used on a partition revoke."""
+        ids = list(feed_ids)
+        if self._scheduler is not None and self._poller is not None:
+            cancelled = await self._scheduler.release(ids, self._settings.drain_timeout_s)
+            if cancelled:
+                log.warning("polls cancelled on release", polls=cancelled)
+            for feed_id in ids:
+                self._poller.forget(feed_id)
+
+    async def run_sharded(self, stop: asyncio.Event) -> None:
+        """Join the producer group and poll the feeds of the registry partitions held, until
+        ``stop``; then leave the group (feeds released, polls in flight finished up to
+        ``drain_timeout_s``). Raises BrokerUnavailable when Kafka does not answer."""
+        scheduler = self._ensure_scheduler({})
+        self.shard = RegistryShard(self._settings, self)
+        halt = asyncio.Event()  # the scheduler stops after the shard released its feeds
+        polling = asyncio.create_task(scheduler.run(halt))
+        try:
+            await self.shard.run(stop)
+        finally:
+            halt.set()
+            await asyncio.wait({polling})
+        polling.result()
 
     async def poll_once(self) -> PollSummary:
         """Poll every active owned feed once; returns when their items are acknowledged by

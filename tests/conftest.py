@@ -9,6 +9,7 @@ validated against the JSON Schema files in ``schemas/json`` (see ``_contract_gua
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -20,6 +21,7 @@ import pytest
 from paths import CORPUS, REPO
 
 from newswire.kafka import producer as producer_module
+from newswire.kafka.topics import delete_topics, list_topics
 from newswire.settings import Settings
 from schemas import Event
 from schemas.validation import schema_errors
@@ -65,9 +67,23 @@ def kafka_bootstrap() -> str:
     return bootstrap
 
 
+def _delete_test_topics(bootstrap: str, prefix: str) -> None:
+    """Best effort: a broker that kept every test's topics would grow without bound."""
+
+    async def delete() -> None:
+        names = [t for t in await list_topics(bootstrap, 10) if t.startswith(f"{prefix}.")]
+        if names:
+            await delete_topics(bootstrap, names, 10)
+
+    with contextlib.suppress(Exception):
+        asyncio.run(delete())
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings isolated per test: own topic prefix, data dir and store."""
+def make_settings(tmp_path: Path) -> Iterator[Callable[..., Settings]]:
+    """Settings isolated per test: own topic prefix, data dir and store. The topics of the
+    prefixes it handed out are deleted after the test."""
+    made: list[Settings] = []
 
     def make(bootstrap: str = "127.0.0.1:9092", **overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -82,9 +98,14 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "producer_linger_ms": 5,
         }
         values.update(overrides)
-        return Settings(**values)
+        settings = Settings(**values)
+        made.append(settings)
+        return settings
 
-    return make
+    yield make
+    for settings in made:
+        if _answers(settings.kafka_bootstrap):
+            _delete_test_topics(settings.kafka_bootstrap, settings.topic_prefix)
 
 
 @pytest.fixture

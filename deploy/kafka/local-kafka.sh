@@ -6,11 +6,17 @@
 #   deploy/kafka/local-kafka.sh stop     stop it cleanly (SIGTERM, then SIGKILL after a deadline)
 #   deploy/kafka/local-kafka.sh status   exit 0 when it runs and answers
 #   deploy/kafka/local-kafka.sh reset    stop it and delete its data
+#   deploy/kafka/local-kafka.sh start-cluster [N]  a separate N-node cluster (default 3, issue 10)
+#   deploy/kafka/local-kafka.sh stop-cluster | status-cluster | reset-cluster
 #
 # Everything lives under .local/kafka/ (git-ignored). Starting it when it already runs is a
 # no-op; a stale pid file or a storage directory formatted for another cluster id is handled.
 # Environment: NEWSWIRE_LOCAL_KAFKA_PORT (9092), NEWSWIRE_LOCAL_KAFKA_CONTROLLER_PORT (9093),
-# NEWSWIRE_LOCAL_KAFKA_VERSION (4.1.1), NEWSWIRE_LOCAL_KAFKA_HEAP (512m), NEWSWIRE_LOCAL_DIR.
+# NEWSWIRE_LOCAL_KAFKA_VERSION (4.1.1), NEWSWIRE_LOCAL_KAFKA_HEAP (1g), NEWSWIRE_LOCAL_DIR.
+# The cluster: nodes 1..N, each a combined broker+controller of an N-voter quorum, client
+# ports 19092.., controller ports 19192.., under .local/kafka/cluster/node-<id>/; internal
+# topics and default replication N (at most 3), min.insync.replicas 2. Environment:
+# NEWSWIRE_LOCAL_KAFKA_CLUSTER_PORT (19092), NEWSWIRE_LOCAL_KAFKA_CLUSTER_HEAP (384m).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,7 +24,7 @@ root=$(cd "$here/../.." && pwd)
 version=${NEWSWIRE_LOCAL_KAFKA_VERSION:-4.1.1}
 port=${NEWSWIRE_LOCAL_KAFKA_PORT:-9092}
 cport=${NEWSWIRE_LOCAL_KAFKA_CONTROLLER_PORT:-9093}
-heap=${NEWSWIRE_LOCAL_KAFKA_HEAP:-512m}
+heap=${NEWSWIRE_LOCAL_KAFKA_HEAP:-1g}
 home=${NEWSWIRE_LOCAL_DIR:-$root/.local}/kafka
 libs=$home/libs-$version
 data=$home/data-$port
@@ -159,6 +165,145 @@ stop() {
   say "stopped"
 }
 
+
+# -- the multi-node cluster (issue 10); the single node above is untouched by these ----------
+cbase=${NEWSWIRE_LOCAL_KAFKA_CLUSTER_PORT:-19092}
+cheap=${NEWSWIRE_LOCAL_KAFKA_CLUSTER_HEAP:-384m}
+chome=$home/cluster
+cjava_args=(java "-Xmx$cheap" "-Xms$cheap" "${java_args[@]:3}")
+
+node_port() { echo $((cbase + $1 - 1)); }
+node_cport() { echo $((cbase + 100 + $1 - 1)); }
+node_dir() { echo "$chome/node-$1"; }
+node_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$(node_port "$1")") 2>/dev/null; }
+cluster_size() { cat "$chome/size" 2>/dev/null || echo 3; }
+
+node_pid() {
+  local f
+  f="$(node_dir "$1")/broker.pid"
+  [ -f "$f" ] || return 1
+  local pid
+  pid=$(cat "$f")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q kafka.Kafka "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "$pid"
+    return 0
+  fi
+  rm -f "$f"
+  return 1
+}
+
+write_node_props() {
+  local id=$1 n=$2 dir voters="" i rf
+  dir=$(node_dir "$id")
+  for i in $(seq 1 "$n"); do voters="$voters${voters:+,}$i@127.0.0.1:$(node_cport "$i")"; done
+  rf=$((n < 3 ? n : 3))
+  cat >"$dir/server.properties" <<PROPS
+# Written by deploy/kafka/local-kafka.sh start-cluster; edits are overwritten at the next start.
+process.roles=broker,controller
+node.id=$id
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$(node_port "$id"),CONTROLLER://127.0.0.1:$(node_cport "$id")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(node_port "$id")
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+default.replication.factor=$rf
+min.insync.replicas=$((rf < 2 ? rf : 2))
+auto.create.topics.enable=false
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$((rf < 2 ? rf : 2))
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$((rf < 2 ? rf : 2))
+group.initial.rebalance.delay.ms=0
+unclean.leader.election.enable=false
+log.retention.hours=168
+log.segment.bytes=67108864
+log.cleaner.dedupe.buffer.size=16777216
+PROPS
+}
+
+start_cluster() {
+  local n=${1:-3} id cid dir deadline pending
+  [ "$n" -ge 1 ] 2>/dev/null || { say "start-cluster takes a node count"; exit 2; }
+  command -v java >/dev/null || { say "java is not installed (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+  fetch
+  mkdir -p "$chome"
+  if [ -f "$chome/size" ] && [ "$(cluster_size)" != "$n" ]; then
+    say "the cluster in $chome has $(cluster_size) nodes; reset-cluster first"; exit 1
+  fi
+  echo "$n" >"$chome/size"
+  [ -f "$chome/cluster-id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$chome/cluster-id"
+  cid=$(cat "$chome/cluster-id")
+  for id in $(seq 1 "$n"); do
+    dir=$(node_dir "$id")
+    mkdir -p "$dir"
+    if node_pid "$id" >/dev/null; then continue; fi
+    if node_answers "$id"; then say "port $(node_port "$id") is taken by another process"; exit 1; fi
+    write_node_props "$id" "$n"
+    if ! grep -qs "^cluster.id=$cid\$" "$dir/data/meta.properties"; then
+      rm -rf "$dir/data"
+      "${cjava_args[@]}" kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1 \
+        || { say "formatting node $id failed; see $dir/broker.log"; tail -20 "$dir/broker.log" >&2; exit 1; }
+    fi
+    say "starting node $id on 127.0.0.1:$(node_port "$id") (log: $dir/broker.log)"
+    setsid nohup "${cjava_args[@]}" kafka.Kafka "$dir/server.properties" >>"$dir/broker.log" 2>&1 </dev/null &
+    echo $! >"$dir/broker.pid"
+  done
+  deadline=$((SECONDS + 120))
+  while :; do
+    pending=0
+    for id in $(seq 1 "$n"); do
+      dir=$(node_dir "$id")
+      if ! node_pid "$id" >/dev/null; then say "node $id exited during start-up:"; tail -30 "$dir/broker.log" >&2; exit 1; fi
+      node_answers "$id" && grep -q "Kafka Server started" "$dir/broker.log" || pending=1
+    done
+    [ $pending = 0 ] && break
+    if [ $SECONDS -ge $deadline ]; then say "the cluster did not answer within 120 s; see $chome/node-*/broker.log"; exit 1; fi
+    printf '.' >&2
+    sleep 0.5
+  done
+  printf '\n' >&2
+  say "cluster ready: $(cluster_bootstrap)"
+}
+
+cluster_bootstrap() {
+  local id out=""
+  for id in $(seq 1 "$(cluster_size)"); do out="$out${out:+,}127.0.0.1:$(node_port "$id")"; done
+  echo "$out"
+}
+
+stop_cluster() {
+  local id pid deadline
+  for id in $(seq 1 "$(cluster_size)"); do
+    pid=$(node_pid "$id") && kill -TERM "$pid"
+  done
+  deadline=$((SECONDS + 30))
+  for id in $(seq 1 "$(cluster_size)"); do
+    while pid=$(node_pid "$id"); do
+      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; continue; fi
+      sleep 0.2
+    done
+  done
+  say "cluster stopped"
+}
+
+status_cluster() {
+  local id pid bad=0
+  for id in $(seq 1 "$(cluster_size)"); do
+    if pid=$(node_pid "$id") && node_answers "$id"; then
+      say "node $id running (pid $pid) on 127.0.0.1:$(node_port "$id")"
+    else
+      say "node $id not running"; bad=1
+    fi
+  done
+  [ $bad = 0 ] && echo "$(cluster_bootstrap)"
+  return $bad
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
@@ -167,5 +312,9 @@ case "${1:-}" in
   status)
     if pid=$(running_pid) && answers; then say "running (pid $pid) on 127.0.0.1:$port"; else say "not running"; exit 1; fi ;;
   reset) stop; rm -rf "$data" "$cidfile"; say "data deleted" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  start-cluster) start_cluster "${2:-3}" ;;
+  stop-cluster) stop_cluster ;;
+  status-cluster) status_cluster ;;
+  reset-cluster) stop_cluster; rm -rf "$chome"; say "cluster data deleted" ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -59,8 +59,9 @@ class EventProducer:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,
             client_id=client_id,
-            acks="all",
-            enable_idempotence=True,
+            # issue 8: unsafe_acks_one is for control runs only
+            acks=1 if settings.unsafe_acks_one else "all",
+            enable_idempotence=not settings.unsafe_acks_one,
             compression_type=compression,
             linger_ms=settings.producer_linger_ms,
             max_batch_size=256 * 1024,

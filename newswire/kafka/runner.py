@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -78,6 +79,7 @@ class ConsumerRunner:
         self._stopping = False
         self._positions: dict[TopicPartition, int] = {}
         self.processed = 0
+        self._fault_batches = 0  # issue 8: fault_exit_mid_batch
 
     @property
     def name(self) -> str:
@@ -103,7 +105,8 @@ class ConsumerRunner:
             bootstrap_servers=self._settings.kafka_bootstrap,
             group_id=self._group,
             client_id=f"{self._group}-{id(self):x}",
-            enable_auto_commit=False,
+            enable_auto_commit=self._settings.unsafe_auto_commit,  # issue 8: control runs only
+            auto_commit_interval_ms=100,
             auto_offset_reset="earliest",
             request_timeout_ms=int(self._settings.kafka_timeout_s * 1000),
             max_poll_interval_ms=int(self._settings.consumer_max_poll_interval_s * 1000),
@@ -176,6 +179,12 @@ class ConsumerRunner:
         stage = self.name
         self._metrics.records_consumed.labels(stage).inc(len(records))
         self._metrics.batch_size.labels(stage).observe(len(records))
+        # -- fault injection and control runs (issue 8): unsafe orders, then the hook --
+        commit_first = self._settings.unsafe_commit_before_process
+        if commit_first:
+            await self._commit(consumer, records)
+        if commit_first or self._settings.unsafe_auto_commit:
+            await self._fault_point()  # committed (or auto-committed), not yet processed
 
         results: list[Result | None] = [None] * len(records)
         incoming: list[tuple[int, Incoming]] = []
@@ -201,7 +210,10 @@ class ConsumerRunner:
             elif isinstance(outcome, DeadLetter):
                 out.append(self._dead_letter(rec, outcome))
         await self._retrying(lambda: self._producer.publish(out), stop)
-        await self._commit(consumer, records)
+        if not commit_first:
+            if not self._settings.unsafe_auto_commit:
+                await self._fault_point()  # issue 8: processed and published, not committed
+            await self._commit(consumer, records)
 
         now = datetime.now(UTC)
         by_id = {i: inc for i, inc in incoming}
@@ -225,6 +237,18 @@ class ConsumerRunner:
                 )
         self.processed += len(records)
         self._metrics.batch_seconds.labels(stage).observe(time.perf_counter() - started)
+
+    async def _fault_point(self) -> None:
+        """FAULT INJECTION, tests only (issue 8, ``fault_exit_mid_batch``): exit abruptly in
+        the middle of the Nth batch. With auto-commit on, first wait for the auto-commit."""
+        if not self._settings.fault_exit_mid_batch:
+            return
+        self._fault_batches += 1
+        if self._fault_batches >= self._settings.fault_exit_mid_batch:
+            if self._settings.unsafe_auto_commit:
+                await asyncio.sleep(0.5)  # several auto-commit intervals (100 ms)
+            log.warning("fault injection: exiting mid-batch", stage=self.name)
+            os._exit(87)
 
     async def _process(
         self, incoming: list[tuple[int, Incoming]], stop: asyncio.Event
@@ -348,7 +372,8 @@ class ConsumerRunner:
 
     def _update_lag(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
         """Lag = the partition's high watermark minus our position (aiokafka has no metric)."""
-        for tp in partitions:
+        # Only partitions we still hold: a rebalance may have revoked some since the fetch.
+        for tp in partitions & consumer.assignment():
             high = consumer.highwater(tp)
             position = self._positions.get(tp)
             if high is not None and position is not None:

@@ -29,14 +29,17 @@ def pipeline_topics(settings: Settings) -> list[TopicSpec]:
     """Every topic the pipeline uses, with its partition count and cleanup policy."""
     t = Topics(settings.topic_prefix)
     n, rf = settings.topic_partitions, settings.topic_replication_factor
-    compact = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+    # Replicated topics keep acknowledged writes when a broker dies (issue 10).
+    isr = {"min.insync.replicas": str(min(rf, settings.topic_min_insync_replicas))}
+    base = isr if rf > 1 else {}
+    compact = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0", **base}
     specs = [
         TopicSpec(t.feeds, n, rf, compact),
         TopicSpec(t.feed_state, n, rf, compact),
     ]
     for name in (t.raw, t.unique, t.enriched):
-        specs.append(TopicSpec(name, n, rf))
-        specs.append(TopicSpec(Topics.dlq(name), 1, rf))
+        specs.append(TopicSpec(name, n, rf, dict(base)))
+        specs.append(TopicSpec(Topics.dlq(name), 1, rf, dict(base)))
     return specs
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from harness import Workload, audit, caught_up, dedup_env, kill, produce, start_dedup, terminate
+from verify import Report, ScenarioResult
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.settings import Settings
@@ -124,4 +125,16 @@ async def test_repeated_kills_under_load_lose_nothing_and_store_no_duplicate(
 ) -> None:
     url = request.getfixturevalue("redis_url") if backend == "redis" else ""
     settings = make_settings(kafka_bootstrap, dedup_store_url=url)
-    await crash_run(settings, tmp_path, items=300, rounds=6, seed=4)
+    f = await crash_run(settings, tmp_path, items=300, rounds=6, seed=4)
+    report: Report = request.getfixturevalue("report")  # issue 8's report
+    result = ScenarioResult(
+        name=f"dedup SIGKILLed / fault hook under load ({backend} seen-store; issue 4 test)",
+        items=f["unique"],
+        lost=f["lost"],
+        duplicates=f["duplicates_in_store"],
+        fault_evidence={"sigkills": f["sigkills"], "hook_exits": f["hook_exits"],
+                        "replays": f["replays"]},
+        control_detected=None,
+    )  # fmt: skip
+    result.judge(evidence_keys=("sigkills", "hook_exits"))
+    report.add(result)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from harness import Workload, audit, caught_up, dedup_env, kill, produce, start_dedup, terminate
+from verify import Report, ScenarioResult
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.settings import Settings
@@ -26,7 +27,11 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
 async def test_three_replicas_with_rebalances_store_every_item_once(
-    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, redis_url: str
+    make_settings: Callable[..., Settings],
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    redis_url: str,
+    report: Report,
 ) -> None:
     settings = make_settings(kafka_bootstrap, dedup_store_url=redis_url, topic_partitions=6)
     work = Workload.build(300)
@@ -70,6 +75,16 @@ async def test_three_replicas_with_rebalances_store_every_item_once(
         "rebalances": rebalances,
     }
     print("\ndedup replica figures:", " ".join(f"{k}={v}" for k, v in figures.items()))
+    scenario = ScenarioResult(
+        name="rebalance storm: 3 dedup replicas coming and going (issue 4 test)",
+        items=figures["unique"],
+        lost=figures["lost"],
+        duplicates=figures["duplicates_in_store"],
+        fault_evidence={"rebalances": rebalances, "replays": figures["replays"]},
+        control_detected=None,
+    )
+    scenario.judge(evidence_keys=("rebalances",))
+    report.add(scenario)
     assert figures["lost"] == 0, figures
     assert figures["unexpected_created"] == 0, figures
     assert figures["stored"] == figures["unique"], figures

@@ -1,0 +1,235 @@
+"""Issue 8's delivery scenarios, as functions the tests call with a size: each returns a
+:class:`verify.ScenarioResult` (figures, evidence the fault hit) and leaves the asserting to
+the test, so a control run (unsafe configuration) can use the same code and must be caught.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from pathlib import Path
+
+from ledger import Ledger, LedgerPublisher
+from procs import FAULT_EXIT, SeparateBroker, Service, service_env
+from verify import ScenarioResult, Verdict, committed_offsets, quiet, stored_rows, verify
+
+from newswire.kafka.topics import ensure_topics, pipeline_topics
+from newswire.settings import Settings, Topics
+
+UNSAFE = {
+    "commit_before_process": {"NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS": "true"},
+    "auto_commit": {"NEWSWIRE_UNSAFE_AUTO_COMMIT": "true"},
+    "acks_one": {"NEWSWIRE_UNSAFE_ACKS_ONE": "true"},
+}
+
+
+def store_db(settings: Settings) -> Path:
+    return Path(settings.store_url.removeprefix("sqlite:///"))
+
+
+async def _finish(settings: Settings, service: Service, ledger: Ledger) -> Verdict:
+    """Run the store until quiet, stop it (must exit 0), verify."""
+    topics = Topics(settings.topic_prefix)
+    service.start()
+    try:
+        await service.started()
+        await quiet(
+            settings.kafka_bootstrap,
+            topics.group("store"),
+            topics.enriched,
+            settings.topic_partitions,
+            timeout_s=90,
+        )
+    finally:
+        code, _ = await service.terminate()
+    assert code == 0, f"store did not exit 0 on SIGTERM ({code}):\n{service.tail()}"
+    return await verify(
+        bootstrap=settings.kafka_bootstrap,
+        topic=topics.enriched,
+        db=store_db(settings),
+        served=ledger.served,
+        acknowledged=ledger.acknowledged,
+    )
+
+
+async def _pending(settings: Settings) -> int:
+    """Stored rows minus committed offsets, with the store dead: > 0 means work done and
+    not committed (it must be redelivered), < 0 offsets committed for work never done."""
+    topics = Topics(settings.topic_prefix)
+    committed = await committed_offsets(
+        settings.kafka_bootstrap, topics.group("store"), topics.enriched, settings.topic_partitions
+    )
+    by_id, _ = stored_rows(store_db(settings))
+    return len(by_id) - sum(committed.values())
+
+
+async def store_killed_mid_batch(
+    settings: Settings,
+    tmp: Path,
+    *,
+    items: int,
+    hook_rounds: int,
+    sigkill_rounds: int,
+    unsafe: str | None = None,
+    seed: int = 8,
+) -> ScenarioResult:
+    """The store consumer dies mid-batch again and again while items arrive: by the
+    runner's fault hook (between processing and commit) and by SIGKILL at random moments."""
+    started = time.monotonic()
+    rng = random.Random(seed)
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings))
+    ledger = Ledger()
+    publisher = LedgerPublisher(settings, ledger, topics.enriched, items=items, chunk=25)
+    publishing = asyncio.create_task(publisher.run())
+    extra = UNSAFE[unsafe] if unsafe else {}
+    log = tmp / "store.log"
+    evidence = {"hook_exits": 0, "sigkills": 0, "redelivered": 0, "committed_unprocessed": 0}
+    try:
+        for _ in range(hook_rounds):
+            env = service_env(
+                settings, NEWSWIRE_FAULT_EXIT_MID_BATCH=str(rng.randint(1, 3)), **extra
+            )
+            service = Service(("store",), env, log).start()
+            try:
+                code = await service.wait(40)
+            except Exception:
+                await service.kill()
+                raise
+            assert code == FAULT_EXIT, f"fault hook did not fire (exit {code}):\n{service.tail()}"
+            evidence["hook_exits"] += 1
+            pending = await _pending(settings)
+            evidence["redelivered" if pending > 0 else "committed_unprocessed"] += abs(pending)
+        for _ in range(sigkill_rounds):
+            service = Service(("store",), service_env(settings, **extra), log).start()
+            await asyncio.sleep(rng.uniform(2.0, 4.0))  # a random moment is the point here
+            await service.kill()
+            evidence["sigkills"] += 1
+            pending = await _pending(settings)
+            evidence["redelivered" if pending > 0 else "committed_unprocessed"] += abs(pending)
+        await publishing
+    finally:
+        publishing.cancel()
+    verdict = await _finish(settings, Service(("store",), service_env(settings), log), ledger)
+    name = "store consumer SIGKILLed mid-batch, repeatedly"
+    return ScenarioResult(
+        name=name if unsafe is None else f"{name} [control: {unsafe}]",
+        items=verdict.served,
+        lost=verdict.lost,
+        duplicates=verdict.duplicates,
+        fault_evidence=evidence,
+        control_detected=None,
+        seconds=round(time.monotonic() - started, 1),
+    )
+
+
+async def sigterm_under_load(
+    settings: Settings,
+    tmp: Path,
+    *,
+    items: int,
+    broker: SeparateBroker | None = None,
+) -> tuple[ScenarioResult, float, int]:
+    """SIGTERM the store while it works through a backlog (optionally with the broker frozen
+    by SIGSTOP): it must exit 0 within the drain deadline; nothing is lost. Returns the
+    result, the seconds to exit and the exit code."""
+    started = time.monotonic()
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings))
+    ledger = Ledger()
+    await LedgerPublisher(
+        settings, ledger, topics.enriched, items=items, chunk=100, pause_s=0
+    ).run()
+    log = tmp / "store.log"
+    service = Service(("store",), service_env(settings), log).start()
+    evidence: dict[str, int | float] = {"stored_before_sigterm": 0, "backlog_at_sigterm": 0}
+    try:
+        async with asyncio.timeout(60):
+            # polling a database file another process writes: no event to wait on
+            while not stored_rows(store_db(settings))[0]:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        evidence["stored_before_sigterm"] = len(stored_rows(store_db(settings))[0])
+        if broker is not None:
+            broker.freeze()
+            evidence["broker_frozen"] = 1
+        try:
+            code, seconds = await service.terminate(timeout_s=120)
+        finally:
+            if broker is not None:
+                broker.thaw()
+    except BaseException:
+        await service.kill()
+        raise
+    evidence["backlog_at_sigterm"] = items - max(0, await _committed_total(settings))
+    evidence["exit_seconds"] = round(seconds, 1)
+    verdict = await _finish(settings, Service(("store",), service_env(settings), log), ledger)
+    frozen = " with the broker frozen (SIGSTOP)" if broker is not None else ""
+    result = ScenarioResult(
+        name=f"SIGTERM under load{frozen}",
+        items=verdict.served,
+        lost=verdict.lost,
+        duplicates=verdict.duplicates,
+        fault_evidence=evidence,
+        control_detected=None,
+        seconds=round(time.monotonic() - started, 1),
+        notes=f"exit code {code} after {seconds:.1f} s",
+    )
+    return result, seconds, code
+
+
+async def _committed_total(settings: Settings) -> int:
+    topics = Topics(settings.topic_prefix)
+    committed = await committed_offsets(
+        settings.kafka_bootstrap, topics.group("store"), topics.enriched, settings.topic_partitions
+    )
+    return sum(committed.values())
+
+
+async def broker_killed_during_production(
+    settings: Settings, tmp: Path, broker: SeparateBroker, *, items: int, kills: int
+) -> ScenarioResult:
+    """The (separate) broker is SIGKILLed and restarted while the ledger publisher produces
+    and the store consumes: every acknowledged item is stored once."""
+    started = time.monotonic()
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings))
+    ledger = Ledger()
+    publisher = LedgerPublisher(
+        settings, ledger, topics.enriched, items=items, chunk=25, pause_s=0.2, deadline_s=400
+    )
+    log = tmp / "store.log"
+    store = Service(("store",), service_env(settings), log).start()
+    publishing = asyncio.create_task(publisher.run())
+    kills_mid_production = 0
+    try:
+        for _ in range(kills):
+            await asyncio.sleep(2.0)  # let production and consumption run first
+            if publishing.done():
+                break
+            kills_mid_production += len(ledger.acknowledged) < items
+            await broker.sigkill()
+            await asyncio.sleep(2.0)  # the broker stays dead a while
+            await broker.start()
+        await publishing
+    except BaseException:
+        publishing.cancel()
+        await store.kill()
+        raise
+    code, _ = await store.terminate()  # survived the outages: SIGTERM, then a clean final run
+    verdict = await _finish(settings, Service(("store",), service_env(settings), log), ledger)
+    return ScenarioResult(
+        name="broker SIGKILLed and restarted during production (separate broker)",
+        items=verdict.served,
+        lost=verdict.lost,
+        duplicates=verdict.duplicates,
+        fault_evidence={
+            "broker_kills_mid_production": kills_mid_production,
+            "producer_retries": ledger.producer_retries,
+            "publish_stalls": ledger.publish_stalls,
+            "in_topic_repeats": verdict.in_topic_repeats,
+            "store_exit_code_after_outages": code,
+        },
+        control_detected=None,
+        seconds=round(time.monotonic() - started, 1),
+    )

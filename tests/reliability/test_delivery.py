@@ -1,0 +1,162 @@
+"""Issue 8: the delivery promises under faults, with real ``newswire serve store`` processes
+(DESIGN.md, Delivery semantics). Each scenario asserts lost 0 and stored duplicates 0, and
+that the fault demonstrably hit (evidence); each durability scenario has a control run with
+an unsafe configuration that the verifier must catch (loss), or the harness is blind.
+
+The fast subset (unmarked) runs in ``make test``; ``reliability`` tests run with
+``make reliability`` (see conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from procs import SeparateBroker
+from scenarios import broker_killed_during_production, sigterm_under_load, store_killed_mid_batch
+from verify import Report, ScenarioResult
+
+from newswire.settings import Settings
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture(scope="session")
+def separate_broker() -> Iterator[SeparateBroker]:
+    """A second single-node broker on 127.0.0.1:19392, the only one faults may touch."""
+    import asyncio
+
+    broker = SeparateBroker()
+    asyncio.run(broker.start())
+    yield broker
+    asyncio.run(broker.stop())
+
+
+def settings_for(make_settings: Callable[..., Settings], bootstrap: str) -> Settings:
+    return make_settings(bootstrap, kafka_timeout_s=20.0, drain_timeout_s=5.0, topic_partitions=3)
+
+
+def assert_clean(result: ScenarioResult, report: Report, *evidence: str) -> None:
+    result.judge(evidence_keys=evidence)
+    report.add(result)
+    assert all(result.fault_evidence.get(k) for k in evidence), f"inconclusive: {result}"
+    assert result.lost == 0, result
+    assert result.duplicates == 0, result
+    assert result.passed, result
+
+
+def assert_control_caught(
+    safe: ScenarioResult | None, control: ScenarioResult, report: Report
+) -> None:
+    control.control_detected = control.lost > 0 or control.duplicates > 0
+    control.passed = control.control_detected
+    control.notes = "unsafe configuration: the verifier must report loss or duplicates"
+    report.add(control)
+    assert control.control_detected, f"harness blind: unsafe run looked clean: {control}"
+
+
+# -- the fast subset (make test) --
+
+
+async def test_store_hook_exit_mid_batch_loses_nothing(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    result = await store_killed_mid_batch(
+        settings, tmp_path, items=150, hook_rounds=1, sigkill_rounds=0
+    )
+    assert_clean(result, report, "hook_exits", "redelivered")
+
+
+async def test_control_commit_before_process_is_caught(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    control = await store_killed_mid_batch(
+        settings, tmp_path, items=150, hook_rounds=1, sigkill_rounds=0,
+        unsafe="commit_before_process",
+    )  # fmt: skip
+    assert_control_caught(None, control, report)
+
+
+# -- the full set (make reliability) --
+
+
+@pytest.mark.reliability
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+async def test_store_killed_mid_batch_repeatedly(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    result = await store_killed_mid_batch(
+        settings, tmp_path / "safe", items=800, hook_rounds=4, sigkill_rounds=3
+    )
+    assert_clean(result, report, "hook_exits", "sigkills", "redelivered")
+
+
+@pytest.mark.reliability
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("unsafe", ["commit_before_process", "auto_commit"])
+async def test_store_kill_controls_are_caught(
+    unsafe: str,
+    make_settings: Callable[..., Settings],
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    report: Report,
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    control = await store_killed_mid_batch(
+        settings, tmp_path, items=400, hook_rounds=2, sigkill_rounds=1, unsafe=unsafe
+    )
+    assert_control_caught(None, control, report)
+
+
+@pytest.mark.reliability
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_sigterm_under_load_exits_0_within_drain_deadline(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    result, seconds, code = await sigterm_under_load(settings, tmp_path, items=3000)
+    assert code == 0, result
+    assert seconds <= settings.drain_timeout_s + 2 * settings.kafka_timeout_s, result
+    assert_clean(result, report, "stored_before_sigterm", "backlog_at_sigterm")
+
+
+@pytest.mark.reliability
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+async def test_sigterm_with_broker_frozen_exits_0_within_deadline(
+    make_settings: Callable[..., Settings],
+    separate_broker: SeparateBroker,
+    tmp_path: Path,
+    report: Report,
+) -> None:
+    settings = settings_for(make_settings, separate_broker.bootstrap)
+    result, seconds, code = await sigterm_under_load(
+        settings, tmp_path, items=3000, broker=separate_broker
+    )
+    assert code == 0, result
+    # drain deadline, then the consumer's and the producer's stop, each bounded
+    assert seconds <= settings.drain_timeout_s + 3 * settings.kafka_timeout_s, result
+    assert_clean(result, report, "broker_frozen", "stored_before_sigterm")
+
+
+@pytest.mark.reliability
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_broker_killed_and_restarted_during_production(
+    make_settings: Callable[..., Settings],
+    separate_broker: SeparateBroker,
+    tmp_path: Path,
+    report: Report,
+) -> None:
+    settings = settings_for(make_settings, separate_broker.bootstrap)
+    result = await broker_killed_during_production(
+        settings, tmp_path, separate_broker, items=1500, kills=2
+    )
+    assert_clean(result, report, "broker_kills_mid_production", "publish_stalls")
