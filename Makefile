@@ -69,12 +69,24 @@ reliability: venv kafka
 	deploy/redis/local-redis.sh start
 	NEWSWIRE_RELIABILITY_REPORT=.local/reliability $(BIN)/pytest -m "reliability or slow" tests/reliability tests/security
 
+# Import every module of every package from the installed wheel (not the checkout).
+export WHEEL_IMPORTS
+define WHEEL_IMPORTS
+import importlib, pkgutil
+names = [m.name for p in ("newswire", "producers", "consumers", "schemas")
+         for m in pkgutil.walk_packages(importlib.import_module(p).__path__, p + ".")
+         if not m.name.endswith("__main__")]
+for name in names:
+    assert "site-packages" in (importlib.import_module(name).__file__ or ""), name
+print(f"wheel imports ok: {len(names)} modules")
+endef
+
 wheel-check: venv
 	rm -rf .local/wheel && mkdir -p .local/wheel
 	$(BIN)/pip wheel -q --no-deps -w .local/wheel .
 	$(PYTHON) -m venv .local/wheel/venv
 	.local/wheel/venv/bin/pip install -q .local/wheel/newswire-*.whl
-	cd .local/wheel && venv/bin/python -c "import newswire.cli.main, producers.poller, consumers.dedup.stage, consumers.enrich.stage, consumers.store.stage, schemas.validation; print('wheel imports ok')"
+	cd .local/wheel && venv/bin/python -c "$$WHEEL_IMPORTS"
 	cd .local/wheel && venv/bin/newswire --help > /dev/null
 
 clean:
