@@ -10,11 +10,12 @@ import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from http_routes import RouteHandler
 
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.table import read_topic
@@ -34,7 +35,7 @@ Action = Callable[["Handler"], None]
 GOOD = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://news.example/x</link></item></channel></rss>'
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(RouteHandler):
     protocol_version = "HTTP/1.1"
     server: Server
 
@@ -45,20 +46,6 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, b"no route")
         else:
             action(self)
-
-    def reply(self, status: int, body: bytes = b"", **headers: str) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        if "Content_Length" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-        self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 class Server(ThreadingHTTPServer):

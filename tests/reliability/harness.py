@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from factories import make_event
+from services import start
 
 from consumers.store.sqlite_store import SqliteStore
 from consumers.store.stage import StoreStage
@@ -103,28 +102,7 @@ def dedup_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def start_dedup(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "serve", "dedup"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
-def terminate(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            kill(proc)
+    return start(["dedup"], env, log)
 
 
 async def produce(settings: Settings, events: list[Event], chunks: int = 8) -> None:

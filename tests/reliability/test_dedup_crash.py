@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness import Workload, audit, caught_up, dedup_env, kill, produce, start_dedup, terminate
+from harness import Workload, audit, caught_up, dedup_env, produce, start_dedup
+from services import kill, terminate
 from verify import Report, ScenarioResult
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics

@@ -1,13 +1,10 @@
-"""Run newswire services as separate processes, configured by environment variables exactly
-as deployed (``python -m newswire.cli serve ...``), and stop or kill them."""
+"""The scale-out tests' process settings and the local 3-node cluster; starting and stopping
+the services themselves is in tests/services.py."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
-from pathlib import Path
 
 from paths import REPO
 
@@ -42,34 +39,6 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def start(services: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "serve", *services],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
-def terminate(proc: subprocess.Popen[bytes]) -> int:
-    """SIGTERM, wait for a clean exit (SIGKILL after 30 s); returns the exit code."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            kill(proc)
-    return proc.returncode
 
 
 def start_cluster_nodes() -> None:

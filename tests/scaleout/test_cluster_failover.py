@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from factories import make_event
-from processes import cluster_node_pid, kill, service_env, start, start_cluster_nodes, terminate
+from processes import cluster_node_pid, service_env, start_cluster_nodes
+from services import kill, start, terminate
 
 from consumers.store.sqlite_store import SqliteStore
 from newswire.errors import BrokerUnavailable

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from processes import kill, service_env, start, terminate
+from processes import service_env
 from scaleout_support import agents, guids_served, owner_runs, polls_by_feed, rss, serve_feeds
+from services import kill, start, terminate
 
 from consumers.store.sqlite_store import SqliteStore
 from newswire.demo import FeedServer, Route

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from factories import make_event
-from processes import service_env, start, terminate
+from processes import service_env
+from services import start, terminate
 
 from consumers.store.sqlite_store import SqliteStore
 from newswire.kafka.producer import EventProducer, Record

@@ -12,12 +12,13 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import anyio
 import httpx
 import pytest
+from http_routes import RouteHandler
 
 from newswire.errors import ConfigError, FetchError
 from producers.fetcher import (
@@ -64,7 +65,7 @@ class Server:
         return f"http://{self.host}:{self.port}{path}"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(RouteHandler):
     protocol_version = "HTTP/1.1"
     server: HTTPServer
 
@@ -76,20 +77,6 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, b"no route")
         else:
             route(self)
-
-    def reply(self, status: int, body: bytes = b"", **headers: str) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        if "Content_Length" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-        self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 class HTTPServer(ThreadingHTTPServer):
