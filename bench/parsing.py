@@ -5,7 +5,8 @@ does). Fast path: ``producers.parser.parse_feed``, the producer's own entry poin
 where the fast parse path lands; it keeps its safety checks). The feeds are the bench feed
 server's RSS bodies and the real-world captures the templates come from. Each round parses
 every body with both, A then B or B then A alternately; the speedup is the median of the
-per-round ratios.
+per-round ratios. The result also says which parser read each body on the project's path
+(``paths``: the lxml fast path, the feedparser fallback, JSON Feed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import feedparser
 from bench.config import BenchConfig
 from bench.corpus import CORPUS, _corpus_files, load_templates
 from bench.feedserver import FeedSet
+from bench.parse_bench import describe_paths, path_shares
 from bench.stats import paired_ratio
 from producers.parser import parse_feed
 
@@ -65,6 +67,8 @@ def run_parse(cfg: BenchConfig, say: Say) -> dict[str, Any]:
             items[side] = n
             rates[side].append(n / cpu if cpu > 0 else 0.0)
     say(f"parse: {len(bodies)} feeds, {items['fast']} items, {cfg.parse_rounds} pairs")
+    paths = path_shares([(url, body, None) for url, body in bodies])
+    say(f"parse: {describe_paths(paths)}")
     ratio = paired_ratio(rates["fast"], rates["feedparser"])
     return {
         "feeds": len(bodies),
@@ -75,4 +79,6 @@ def run_parse(cfg: BenchConfig, say: Say) -> dict[str, Any]:
         "feedparser_items_per_s": sorted(rates["feedparser"])[len(rates["feedparser"]) // 2],
         "speedup": ratio["median"],
         "speedup_pairs": ratio,
+        "paths": paths,
+        "fast_path_items_share": paths["fast"]["items"] / max(1, items["fast"]),
     }

@@ -2,12 +2,15 @@
 
 Each rule cites the feedparser 6.0.14 behaviour it reproduces (``feedparser/mixin.py``
 ``pop``, ``namespaces/_base.py``, ``namespaces/mediarss.py``); :mod:`producers.xmlfeed`
-then reads feedparser's result the same way this module builds it. Media RSS containers
+then reads feedparser's result the same way this module builds it. What an element is to
+feedparser (its role) comes from :mod:`producers.fastroles`. Media RSS containers
 (``media:group``, and ``media:content`` holding ``media:title``...) are read as feedparser
 reads them: their elements count as the item's own, in document order. Where an item
-holds something these rules do not cover (embedded markup in a text element, XHTML or
-base64 content, an element feedparser knows in a namespace spelled differently...),
-:class:`Unsupported` is raised and the whole feed goes to feedparser.
+holds something these rules do not cover (markup in a text element that is no text
+construct, base64 content, an element feedparser knows in a namespace spelled
+differently...), :class:`Unsupported` is raised and the whole feed goes to feedparser.
+The main loop is the cost of the fast path (issue 3): its branches are ordered by how
+often feeds use them, and per-tag work is cached per document.
 """
 
 from __future__ import annotations
@@ -16,145 +19,125 @@ import re
 
 from lxml import etree
 
+from producers.fastroles import (
+    ATOM10,
+    CORE_NAMESPACES,
+    IGNORED,
+    RDF,
+    REFUSED,
+    RSS1,
+    Role,
+    classify,
+    summary_state,
+)
 from producers.fasttext import (
     HTML_TYPES,
     XML_LANG,
+    Bases,
     Unsupported,
     atom_author,
     content_text,
-    element_base,
     is_html_type,
-    prefix_of,
+    link_href,
     rss_author,
-    split_tag,
     text_construct,
     urljoin,
 )
 from producers.feeddates import parse_date
-from producers.parsed import ParsedAuthor, ParsedEnclosure, ParsedEntry, join_url, parse_length
+from producers.parsed import ParsedAuthor, ParsedEnclosure, ParsedEntry, join_url
 
-__all__ = ["ATOM10", "CORE_NAMESPACES", "RDF", "RSS1", "entry_from", "summary_state"]
+__all__ = ["ATOM10", "CORE_NAMESPACES", "RDF", "RSS1", "Cache", "entry_from", "summary_state"]
 
-ATOM10 = "http://www.w3.org/2005/Atom"
-RSS1 = "http://purl.org/rss/1.0/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-#: Namespaces feedparser treats as "no prefix": RSS 0.9x/2.0 (none), RSS 1.0, Atom 1.0.
-CORE_NAMESPACES = frozenset({"", RSS1, ATOM10})
-
-# (feedparser prefix, local name) -> what feedparser does with the element in an item.
-_ROLES: dict[tuple[str, str], str] = {
-    ("", "title"): "title", ("", "description"): "description", ("", "summary"): "summary",
-    ("", "content"): "content", ("", "link"): "link", ("", "guid"): "guid", ("", "id"): "guid",
-    ("", "pubDate"): "published", ("", "published"): "published", ("", "issued"): "published",
-    ("", "updated"): "updated", ("", "modified"): "updated", ("", "lastBuildDate"): "updated",
-    ("", "author"): "author", ("", "managingEditor"): "author", ("", "category"): "category",
-    ("", "keywords"): "category", ("", "enclosure"): "enclosure",
-    ("dc", "title"): "title", ("media", "title"): "title", ("dc", "description"): "description",
-    ("media", "description"): "description", ("itunes", "summary"): "summary",
-    ("content", "encoded"): "encoded", ("dc", "date"): "updated",
-    ("dcterms", "modified"): "updated", ("dcterms", "issued"): "published",
-    ("dc", "creator"): "author", ("dc", "author"): "author", ("itunes", "author"): "author",
-    ("dc", "subject"): "category", ("media", "category"): "category",
-    ("itunes", "category"): "itunes_category", ("itunes", "keywords"): "keywords",
-    ("media", "keywords"): "keywords", ("media", "content"): "media_content",
-    ("media", "group"): "media_group",
-}  # fmt: skip
-# Local names that matter to feedparser under some prefix: met under a prefix not in
-# _ROLES (or inside a container), the feed is feedparser's.
-_SENSITIVE = frozenset(local for _, local in _ROLES) | {
-    "body", "fullitem", "source", "contributor", "name", "email", "uri", "url", "href",
-    "date", "created", "language", "group", "item", "entry", "abstract", "image", "textinput",
-}  # fmt: skip
-_HARMLESS_PREFIXES = frozenset({"itunes", "media", "dc", "dcterms"})
 # mediarss.py: _start_media_group does nothing "but don't break the enclosed tags"; the
 # elements inside a group or a media:content land in the item as if they were its own.
 _CONTAINERS = frozenset({"media_group", "media_content"})
 _LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
 _ITUNES_SCHEME = "http://www.itunes.com/"
-_ITEM_TAGS = frozenset(
-    f"{{{ns}}}{local}" if ns else local for ns in CORE_NAMESPACES for local in ("item", "entry")
-)
 _TEXT_TYPES = HTML_TYPES | {"text/plain"}
-Cache = dict[str, tuple[str, str, str | None]]
+#: Per document: tag -> :data:`producers.fastroles.Role` (tags repeat in every item).
+Cache = dict[object, Role]
+_SKIP: Role = ("", "", IGNORED, True)  # comments and processing instructions
+Tag = tuple[str | None, str | None, str | None]
 
 
-def _classify(child: etree._Element, tag: str, cache: Cache) -> tuple[str, str, str | None]:
-    """(prefix, local, role) of an element; tags repeat, so ``cache`` (one per document,
-    since unknown namespaces take the document's prefix) keeps the work per tag."""
+def _role(child: etree._Element, tag: object, cache: Cache) -> Role:
     found = cache.get(tag)
     if found is None:
-        ns, local = split_tag(tag)
-        prefix = prefix_of(child, ns)
-        found = cache[tag] = (prefix, local, _ROLES.get((prefix, local)))
+        found = cache[tag] = classify(child, tag) if isinstance(tag, str) else _SKIP
     return found
 
 
-def _check_unknown(child: etree._Element, prefix: str, local: str) -> None:
-    """Refuse an element feedparser could read into a field this module fills."""
-    if local in _SENSITIVE and prefix not in _HARMLESS_PREFIXES:
-        raise Unsupported(f"{prefix}:{local}")
-    if len(child):
-        for sub in child.iter():
-            if sub is not child and isinstance(sub.tag, str):
-                sub_ns, sub_local = split_tag(sub.tag)
-                if sub_local in _SENSITIVE:
-                    raise Unsupported(f"{{{sub_ns}}}{sub_local} inside {local}")
+def _check_nested(el: etree._Element, cache: Cache) -> None:
+    """Refuse an element whose descendants feedparser could read into a field (it reads
+    most elements wherever they are nested)."""
+    for sub in el.iterdescendants():
+        if not _role(sub, sub.tag, cache)[3]:
+            raise Unsupported(f"{sub.tag!s} inside {el.tag!s}")
+
+
+def _length(value: str | None) -> int | None:
+    """:func:`producers.parsed.parse_length` for an attribute value (str or None)."""
+    if not value:
+        return None
+    text = value.strip()
+    return int(text) if text.isdecimal() and len(text) < 19 else None
 
 
 def _media_children(container: etree._Element, cache: Cache) -> list[etree._Element]:
-    """The elements of a Media RSS container; anything but Media RSS inside: Unsupported."""
+    """The Media RSS elements of a Media RSS container, to be read as the item's own.
+    Other elements must be inert (YouTube's ``yt:duration``...), else Unsupported."""
     out = []
     for sub in container:
-        if isinstance(sub.tag, str):
-            if _classify(sub, sub.tag, cache)[0] != "media":
-                raise Unsupported(f"{sub.tag} inside a media container")
+        prefix, _, role, inert = _role(sub, sub.tag, cache)
+        if prefix == "media" and isinstance(sub.tag, str):
             out.append(sub)
+        elif role == IGNORED and inert:
+            if len(sub):
+                _check_nested(sub, cache)
+        else:
+            raise Unsupported(f"{sub.tag!s} inside a media container")
     return out
 
 
-def _add_tag(
-    tags: list[list[str | None]], term: str | None, scheme: str | None, label: str | None
-) -> None:
-    """feedparser's _add_tag: nothing when all are empty, no exact duplicates."""
-    if not (term or scheme or label):
-        return
-    value = [term, scheme, label]
-    if value not in tags:
-        tags.append(value)
+class _Tags:
+    """feedparser's entry tags ([term, scheme, label] lists) with its _add_tag rule:
+    nothing when all are empty, no exact duplicates (a set makes the check O(1))."""
 
+    __slots__ = ("items", "seen")
 
-def _category(tags: list[list[str | None]], el: etree._Element, prefix: str, utf8: bool) -> None:
-    """feedparser's _start_category then _end_category (media:category has a scheme)."""
-    scheme = el.get("scheme", el.get("domain"))
-    if prefix == "media" and scheme is None:
-        scheme = "http://search.yahoo.com/mrss/category_schema"
-    _add_tag(tags, el.get("term"), scheme, el.get("label"))
-    value = content_text(el, utf8)
-    if not value:
-        return
-    if tags and not tags[-1][0]:
-        tags[-1][0] = value
-    else:
-        _add_tag(tags, value, None, None)
+    def __init__(self) -> None:
+        self.items: list[list[str | None]] = []
+        self.seen: set[Tag] = set()
 
+    def add(self, term: str | None, scheme: str | None, label: str | None) -> None:
+        if not (term or scheme or label):
+            return
+        key = (term, scheme, label)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.items.append([term, scheme, label])
 
-def summary_state(channel: etree._Element | None) -> bool:
-    """feedparser's ``hasContent`` after the channel's elements before the first item."""
-    has_summary = has_content = False
-    for child in channel if channel is not None else ():
-        if not isinstance(child.tag, str):
-            continue
-        ns, local = split_tag(child.tag)
-        role = _ROLES.get((prefix_of(child, ns), local))
-        if child.tag in _ITEM_TAGS:
-            break
-        if role in ("description", "summary"):
-            if has_summary and not has_content:
-                has_content = True
-            has_summary = True
-        elif role in ("content", "encoded"):
-            has_content = True
-    return has_content
+    def category(self, el: etree._Element, prefix: str, mode: int) -> None:
+        """feedparser's _start_category then _end_category (media:category has a scheme)."""
+        scheme = el.get("scheme", el.get("domain"))
+        if prefix == "media" and scheme is None:
+            scheme = "http://search.yahoo.com/mrss/category_schema"
+        self.add(el.get("term"), scheme, el.get("label"))
+        value = content_text(el, mode)
+        if not value:
+            return
+        items = self.items
+        if items and not items[-1][0]:
+            # Entries are unique before this, so only the last one matched its old key.
+            last = items[-1]
+            self.seen.discard((last[0], last[1], last[2]))
+            last[0] = value
+            self.seen.add((value, last[1], last[2]))
+        else:
+            self.add(value, None, None)
+
+    def terms(self) -> tuple[str, ...]:
+        return tuple([(term or label or "").strip() for term, _, label in self.items])
 
 
 def entry_from(
@@ -164,25 +147,28 @@ def entry_from(
     lang: str | None,
     has_content: bool = False,
     cache: Cache | None = None,
-    utf8: bool = True,
+    mode: int = 3,
     url: str | None = None,
+    bases: Bases | None = None,
 ) -> ParsedEntry:
     """The :class:`ParsedEntry` feedparser (read by xmlfeed) makes of ``item``.
 
     ``has_content`` is feedparser's ``hasContent`` as the item starts: it is reset only at
     the end of an item, so the channel's own elements set it for the first item (see
-    :func:`summary_state`). ``utf8``: the document was UTF-8 (feedparser then repairs
-    Latin-1-read UTF-8 in text). ``url``: the document's URL when it holds ``xml:base``
-    (links then resolve against the base in scope, and ``base`` is set), else None.
-    Raises :class:`Unsupported` where feedparser would do something not reproduced here.
+    :func:`summary_state`). ``cache``: one per document (see :data:`Cache`). ``mode``: the
+    document's :func:`producers.fasttext.text_mode` (which of feedparser's text repairs
+    can apply). ``url`` and ``bases``: the document's URL and
+    :func:`producers.fasttext.xml_bases` when it holds ``xml:base`` (links then resolve
+    against the base in scope, and ``base`` is set), else None. Raises
+    :class:`Unsupported` where feedparser would do something not reproduced here.
     """
     if cache is None:
         cache = {}
     if item.get("href") is not None or item.get("lastmod") is not None:
         raise Unsupported("CDF item attributes")
-    has_base = url is not None
+    has_base = bases is not None
     lang = item.get(XML_LANG) or lang
-    title = title_lang = title_base = summary_base = ""
+    title = title_lang = title_base = summary_base = base = ""
     summary: tuple[str, str] | None = None
     contents: list[tuple[str, str, str, str]] = []  # (kind, html, lang, xml:base)
     has_summary = title_locked = False
@@ -192,71 +178,47 @@ def entry_from(
     published_raw: str | None = None
     updated_raw: str | None = None
     authors: list[ParsedAuthor] = []
-    tags: list[list[str | None]] = []  # feedparser's tags: [term, scheme, label]
+    tags: _Tags | None = None  # most items have none: made on the first
     enclosures: list[ParsedEnclosure] = []  # feedparser's links, then its media_content
     media: list[ParsedEnclosure] = []
     children: list[etree._Element] = list(item)
     i = 0
+    # The branches come in the order of how often feeds use them (this loop is the cost
+    # of the fast path: issue 3).
     while i < len(children):
         child = children[i]
         i += 1
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        found = cache.get(tag)
+        if found is None:
+            found = _role(child, tag, cache)
+        prefix, _, role, _ = found
+        if not role:
+            if len(child):
+                _check_nested(child, cache)
             continue
-        prefix, local, role = _classify(child, child.tag, cache)
-        if role is None:
-            _check_unknown(child, prefix, local)
-            continue
-        if len(child) and role not in ("author", "itunes_category"):
+        if role == REFUSED:
+            raise Unsupported(f"{prefix}:{found[1]}")
+        if len(child) and role != "author" and role != "itunes_category":
             if role in _CONTAINERS:
                 children[i:i] = _media_children(child, cache)  # next, in document order
             else:
-                _check_unknown(child, prefix, "container")
-        base = element_base(child) if has_base else ""
+                _check_nested(child, cache)
+        if bases is not None:
+            base = bases.get(child, "")
         if role == "title":
             # feedparser's title_depth: the first non-empty title or dc:title wins; a
             # media:title is a fallback that any later title replaces.
             if not title_locked:
-                _, title, title_lang = text_construct(
-                    child, atom=atom, default_type="text/plain", lang=lang, utf8=utf8
-                )
+                _, title, title_lang = text_construct(child, atom, "text/plain", lang, mode)
                 title_base = base
                 title_locked = bool(title) and prefix != "media"
-        elif role in ("description", "summary"):
-            default = "text/html" if role == "description" else "text/plain"
-            if has_summary and not has_content:
-                # feedparser: a second summary-like element becomes content (text/plain).
-                has_content = True
-                contents.append(
-                    (
-                        *text_construct(
-                            child, atom=atom, default_type="text/plain", lang=lang, utf8=utf8
-                        ),
-                        base,
-                    )
-                )
-            else:
-                _, summary_value, summary_lang = text_construct(
-                    child, atom=atom, default_type=default, lang=lang, utf8=utf8
-                )
-                summary, summary_base = (summary_value, summary_lang), base
-                has_summary = True
-        elif role in ("content", "encoded"):
-            default = "text/plain" if role == "content" else "text/html"
-            if role == "content" and child.get("src"):
-                raise Unsupported("out-of-line content")
-            has_content = True
-            kind, value, value_lang = text_construct(
-                child, atom=atom, default_type=default, lang=lang, utf8=utf8
-            )
-            contents.append((kind, value, value_lang, base))
-            if kind in _TEXT_TYPES:
-                has_summary = True  # feedparser's _end_content copies it to "summary"
         elif role == "link":
-            href = child.get("href") or child.get("url") or child.get("uri")
+            href = link_href(child)
             if href is None:
-                value = content_text(child, utf8).replace("&amp;", "&")
+                value = content_text(child, mode)
                 if "&" in value:
-                    value = _LINK_ENTITY_RE.sub(r"&\g<1>", value)
+                    value = _LINK_ENTITY_RE.sub(r"&\g<1>", value.replace("&amp;", "&"))
                 link = urljoin(base, value)
             else:
                 rel = child.get("rel", "alternate")
@@ -265,55 +227,71 @@ def entry_from(
                 if rel == "alternate" and is_html_type(kind):
                     link = href
                 elif rel == "enclosure":
-                    enclosures.append(
-                        ParsedEnclosure(
-                            href.strip(), kind.strip(), parse_length(child.get("length"))
-                        )
-                    )
+                    length = _length(child.get("length"))
+                    enclosures.append(ParsedEnclosure(href.strip(), kind.strip(), length))
         elif role == "guid":
-            is_link = child.get("isPermaLink", child.get("ispermalink", "true")) == "true"
-            value = content_text(child, utf8)
+            permalink = child.get("isPermaLink")
+            if permalink is None:
+                permalink = child.get("ispermalink", "true")
+            is_link = permalink == "true"
+            value = content_text(child, mode)
             guid = urljoin(base, value) if is_link else value
             if guid_is_link is None:
                 guid_is_link = is_link and link is None
             if is_link and link is None:
                 link = guid
         elif role == "published":
-            published_raw = content_text(child, utf8)
+            published_raw = content_text(child, mode)
+        elif role == "description" or role == "summary":
+            if has_summary and not has_content:
+                # feedparser: a second summary-like element becomes content (text/plain).
+                has_content = True
+                kind, value, value_lang = text_construct(child, atom, "text/plain", lang, mode)
+                contents.append((kind, value, value_lang, base))
+            else:
+                default = "text/html" if role == "description" else "text/plain"
+                _, summary_value, summary_lang = text_construct(child, atom, default, lang, mode)
+                summary, summary_base = (summary_value, summary_lang), base
+                has_summary = True
+        elif role == "encoded" or role == "content":
+            default = "text/plain" if role == "content" else "text/html"
+            # Out-of-line content (src="...") is read as any other: xmlfeed ignores "src".
+            has_content = True
+            kind, value, value_lang = text_construct(child, atom, default, lang, mode)
+            contents.append((kind, value, value_lang, base))
+            if kind in _TEXT_TYPES:
+                has_summary = True  # feedparser's _end_content copies it to "summary"
         elif role == "updated":
-            updated_raw = content_text(child, utf8)
+            updated_raw = content_text(child, mode)
+        elif role == "category":
+            tags = tags or _Tags()
+            tags.category(child, prefix, mode)
         elif role == "author":
             if atom or len(child):
-                authors.append(atom_author(child, utf8=utf8, base=has_base))
+                authors.append(atom_author(child, mode=mode, bases=bases))
             else:
-                authors.append(rss_author(content_text(child, utf8)))
-        elif role == "category":
-            _category(tags, child, prefix, utf8)
-        elif role == "itunes_category":
-            for sub in child.iter(child.tag):
-                _add_tag(tags, sub.get("text"), _ITUNES_SCHEME, None)
-        elif role == "keywords":
-            scheme = _ITUNES_SCHEME if prefix == "itunes" else None
-            for term in content_text(child, utf8).split(","):
-                if term.strip():  # _end_itunes_keywords, _end_media_keywords
-                    _add_tag(tags, term.strip(), scheme, None)
+                authors.append(rss_author(content_text(child, mode)))
         elif role == "enclosure":
             href = child.get("url") or child.get("uri") or child.get("href") or ""
-            enclosures.append(
-                ParsedEnclosure(
-                    href.strip(),
-                    (child.get("type") or "").strip(),
-                    parse_length(child.get("length")),
-                )
-            )
+            kind = (child.get("type") or "").strip()
+            enclosures.append(ParsedEnclosure(href.strip(), kind, _length(child.get("length"))))
         elif role == "media_content":
-            media.append(
-                ParsedEnclosure(
-                    (child.get("url") or "").strip(),
-                    (child.get("type") or "").strip(),
-                    parse_length(child.get("fileSize") or child.get("filesize")),
-                )
-            )
+            size = _length(child.get("fileSize") or child.get("filesize"))
+            href, kind = (child.get("url") or "").strip(), (child.get("type") or "").strip()
+            media.append(ParsedEnclosure(href, kind, size))
+        elif role == "keywords":
+            scheme = _ITUNES_SCHEME if prefix == "itunes" else None
+            tags = tags or _Tags()
+            for term in content_text(child, mode).split(","):
+                term = term.strip()
+                if term:  # _end_itunes_keywords, _end_media_keywords
+                    tags.add(term, scheme, None)
+        elif role == "unlock_title":
+            title_locked = False  # _start_image, _start_source: title_depth = -1
+        elif role == "itunes_category":
+            tags = tags or _Tags()
+            for sub in child.iter(str(child.tag)):
+                tags.add(sub.get("text"), _ITUNES_SCHEME, None)
     if len(contents) > 1:
         contents.sort(key=lambda c: not is_html_type(c[0]))  # xmlfeed: HTML content first
     content = contents[0] if contents else None
@@ -326,15 +304,18 @@ def entry_from(
     if has_base:
         first = (content[3] if content else "") or (summary_base if summary else "") or title_base
         base_out = join_url(url or "", first.strip())
+    if media:
+        enclosures += media
+    guid = guid.strip() if guid else guid
     return ParsedEntry(
-        guid=guid.strip() if guid and guid.strip() else None,
+        guid=guid or None,
         link=link_out.strip(),
         title=title,
         summary_html=summary_html,
         content_html=content[1] if content else "",
         authors=tuple(authors),
-        categories=tuple((term or label or "").strip() for term, _, label in tags),
-        enclosures=tuple(e for e in enclosures + media if e.url),
+        categories=tags.terms() if tags is not None else (),
+        enclosures=tuple([e for e in enclosures if e.url]) if enclosures else (),
         published=parse_date(published_raw) if published_raw else None,
         updated=parse_date(updated_raw) if updated_raw else None,
         published_raw=published_raw or None,

@@ -1,13 +1,16 @@
 """The fast path of XML feed parsing: lxml's C parser and a direct element mapping.
 
 feedparser (:mod:`producers.xmlfeed`) is the reference; this module reproduces what it
-yields for the feeds most servers send, at 20x its speed or more (issue 3), and answers
-``None`` for everything else so the caller falls back to feedparser. It handles: UTF-8
-(or ASCII) documents that are well-formed XML without a DOCTYPE and without ``xml:base``;
-RSS 0.91-0.94 and 2.0, RSS 1.0 (RDF) and Atom 1.0; the item elements of
-:mod:`producers.fastitem`. Anything else (legacy encodings, undefined entities, embedded
-markup, Atom 0.3, XHTML content...) is feedparser's. ``tests/corpus/test_differential.py``
-checks the two agree over the shared corpus.
+yields for the feeds most servers send, several times faster (issue 3: 8x to 20x and more
+on the benchmarks, see bench/parse_bench.py), and answers ``None`` for everything else so
+the caller falls back to feedparser. It handles well-formed XML without a DOCTYPE, in
+UTF-8 or a single-byte legacy encoding the caller has checked; RSS 0.90-0.94 and 2.0,
+RSS 1.0 (RDF) and Atom 1.0; ``xml:base`` (:func:`producers.fasttext.xml_bases`); the
+item elements of :mod:`producers.fastitem` (roles: :mod:`producers.fastroles`), extension
+elements feedparser ignores, XHTML and raw markup (:mod:`producers.fastxhtml`). Anything
+else (undefined entities, Atom 0.3, plain ``lang``/``base`` attributes, SVG in content...)
+is feedparser's. ``tests/corpus/test_differential.py`` checks the two agree over the
+shared corpus.
 
 Safety (DESIGN.md): the parser gets bytes only, never a URL or a path; it expands no
 entity (``resolve_entities=False``), loads no DTD, opens no network connection and keeps
@@ -20,15 +23,20 @@ import threading
 
 from lxml import etree
 
-from producers.fastitem import ATOM10, CORE_NAMESPACES, RDF, RSS1, entry_from, summary_state
+from producers.fastitem import Cache, entry_from
+from producers.fastroles import ATOM10, CORE_NAMESPACES, RDF, RSS090, RSS1, summary_state
+from producers.fastscan import attribute_scan
 from producers.fasttext import (
+    Bases,
     Unsupported,
     content_text,
-    element_base,
     is_html_type,
+    link_href,
     split_tag,
     text_construct,
+    text_mode,
     urljoin,
+    xml_bases,
 )
 from producers.parsed import ParsedFeed, join_url
 
@@ -79,15 +87,22 @@ def parse_fast(data: bytes, *, url: str, utf8_override: bool = False) -> ParsedF
         docinfo = root.getroottree().docinfo
         if docinfo.doctype:
             return None  # a DTD may define entities or defaults that feedparser applies
+        plain, xml_base = attribute_scan(root)
+        if plain:
+            return None  # feedparser reads lang="..." as xml:lang: not reproduced here
         encoding = (docinfo.encoding or "utf-8").lower().replace("_", "-")
         utf8 = utf8_override or encoding in ("utf-8", "utf8")
+        mode = text_mode(data, utf8=utf8)
         # feedparser resolves links against every xml:base in scope; most feeds have none.
-        return _feed(root, url, utf8=utf8, base_url=url if b"xml:base" in data else None)
+        bases = xml_bases(root) if xml_base else None
+        return _feed(root, data, url, mode=mode, bases=bases)
     except (etree.XMLSyntaxError, Unsupported, ValueError):
         return None
 
 
-def _feed(root: etree._Element, url: str, *, utf8: bool, base_url: str | None) -> ParsedFeed | None:
+def _feed(
+    root: etree._Element, data: bytes, url: str, *, mode: int, bases: Bases | None
+) -> ParsedFeed | None:
     if not isinstance(root.tag, str):
         return None
     ns, local = split_tag(root.tag)
@@ -101,36 +116,45 @@ def _feed(root: etree._Element, url: str, *, utf8: bool, base_url: str | None) -
         fmt, channel, atom = "atom10", root, True
     elif ns == RDF and local == "RDF" and root.find(f"{{{RSS1}}}channel") is not None:
         fmt, channel, atom = "rss1", root.find(f"{{{RSS1}}}channel"), False
+    elif ns == RDF and local == "RDF" and root.find(f"{{{RSS090}}}channel") is not None:
+        fmt, channel, atom = "rss09x", root.find(f"{{{RSS090}}}channel"), False
     else:
         return None  # Atom 0.3, RSS 0.90, CDF, unknown roots: feedparser
+    # feedparser reads an item wherever it is; the fast path only the channel's (and for
+    # RSS 0.90 and 1.0 the root's, after the channel).
     items = list(root.iter(*_ITEM_TAGS))
+    direct = sum(1 for _ in channel.iterchildren(*_ITEM_TAGS)) if channel is not None else 0
+    if channel is not root:
+        direct += sum(1 for _ in root.iterchildren(*_ITEM_TAGS))
+    if direct != len(items):
+        raise Unsupported("an item outside the channel")
     if not items and channel is None:
         return None
-    for item in items:
-        if item.getparent() is not channel and item.getparent() is not root:
-            raise Unsupported("an item outside the channel")
-    channel_lang = _channel_language(channel, utf8)
+    channel_lang = _channel_language(channel, mode)
     root_lang = root.get(_XML_LANG) or None
     # Only xml:lang is inherited: feedparser's <language> sets no entry's language.
     lang = (channel.get(_XML_LANG) if channel is not None else None) or root_lang
     carry = summary_state(channel)
-    cache: dict[str, tuple[str, str, str | None]] = {}
+    cache: Cache = {}
     entries = tuple(
-        entry_from(
-            item,
-            atom=atom,
-            lang=lang,
-            has_content=carry and i == 0,
-            cache=cache,
-            utf8=utf8,
-            url=base_url,
-        )
-        for i, item in enumerate(items)
+        [
+            entry_from(
+                item,
+                atom=atom,
+                lang=lang,
+                has_content=carry and i == 0,
+                cache=cache,
+                mode=mode,
+                url=url if bases is not None else None,
+                bases=bases,
+            )
+            for i, item in enumerate(items)
+        ]
     )
-    title, title_lang = _feed_title(channel, atom=atom, lang=lang, utf8=utf8)
+    title, title_lang = _feed_title(channel, atom=atom, lang=lang, mode=mode)
     return ParsedFeed(
         title=title,
-        link=join_url(url, _feed_link(channel, utf8=utf8, has_base=base_url is not None)),
+        link=join_url(url, _feed_link(channel, mode=mode, bases=bases)),
         language=channel_lang or root_lang or title_lang or None,
         format=fmt,
         entries=entries,
@@ -145,42 +169,42 @@ def _children(parent: etree._Element | None, local: str) -> list[etree._Element]
     return list(parent.iterchildren(*tags))
 
 
-def _channel_language(channel: etree._Element | None, utf8: bool) -> str:
+def _channel_language(channel: etree._Element | None, mode: int) -> str:
     """The last <language> or dc:language (feedparser stores each, the last one stays)."""
     language = ""
     if channel is not None:
         for child in channel.iterchildren(*_LANGUAGE_TAGS):
-            language = content_text(child, utf8)
+            language = content_text(child, mode)
     return language
 
 
 def _feed_title(
-    channel: etree._Element | None, *, atom: bool, lang: str | None, utf8: bool
+    channel: etree._Element | None, *, atom: bool, lang: str | None, mode: int
 ) -> tuple[str, str]:
     for el in _children(channel, "title"):
         _, html, language = text_construct(
-            el, atom=atom, default_type="text/plain", lang=lang, utf8=utf8
+            el, atom=atom, default_type="text/plain", lang=lang, mode=mode
         )
         if html:
             return html, language
     return "", ""
 
 
-def _feed_link(channel: etree._Element | None, *, utf8: bool, has_base: bool) -> str:
+def _feed_link(channel: etree._Element | None, *, mode: int, bases: Bases | None) -> str:
     """feedparser's feed "link": the last link element, else a permalink id or guid."""
     link: str | None = None
     tags = [f"{{{ns}}}{name}" if ns else name for ns in CORE_NAMESPACES for name in _LINKISH]
     for el in channel.iterchildren(*tags) if channel is not None else ():
         local = split_tag(str(el.tag))[1]
         if local == "link":
-            href = el.get("href") or el.get("url") or el.get("uri")
-            base = element_base(el) if has_base else ""
+            href = link_href(el)
+            base = bases.get(el, "") if bases is not None else ""
             if href is None:
-                link = urljoin(base, content_text(el, utf8))
+                link = urljoin(base, content_text(el, mode))
             elif el.get("rel", "alternate") == "alternate" and is_html_type(
                 el.get("type", "text/html")
             ):
                 link = urljoin(base, href)
         elif local in ("id", "guid") and link is None and el.get("isPermaLink", "true") == "true":
-            link = content_text(el, utf8)
+            link = content_text(el, mode)
     return link or ""

@@ -23,23 +23,33 @@ from lxml import etree
 from producers.parsed import ParsedAuthor
 
 __all__ = [
+    "C1",
+    "MOJIBAKE",
+    "Bases",
     "Unsupported",
     "atom_author",
     "content_text",
-    "element_base",
     "is_html_type",
+    "link_href",
     "plain_text",
     "prefix_of",
+    "repair_text",
     "rss_author",
     "split_tag",
     "text_construct",
+    "text_mode",
     "urljoin",
+    "xml_bases",
 ]
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_TYPE_ALIASES = {"text": "text/plain", "html": "text/html", "xhtml": "application/xhtml+xml"}
+# feedparser.mixin.map_content_type, verbatim.
+_TYPE_ALIASES = {
+    "text": "text/plain", "plain": "text/plain", "html": "text/html",
+    "xhtml": "application/xhtml+xml",
+}  # fmt: skip
 # feedparser's prefix for a namespace URI (matched lower-cased, as its track_namespace);
 # an unknown namespace gets the document's own prefix (feedparser's unknown_starttag).
 _PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
@@ -50,6 +60,17 @@ _EMAIL_RE = re.compile(
 _looks_like_html = _FeedParserMixin.looks_like_html
 _C1_RE = re.compile("[\x80-\x9f]")  # the keys of feedparser's _cp1252 table
 assert all(0x80 <= key <= 0x9F for key in _cp1252)
+#: :func:`text_mode` bits: which repairs of feedparser's ``pop`` can change a text.
+MOJIBAKE = 1
+C1 = 2
+# U+00C2..U+00F4 in UTF-8, followed by U+0080..U+00BF, markup, a reference or "]]>".
+_LEAD_BYTES_RE = re.compile(rb"\xc3[\x82-\xb4](?:\xc2[\x80-\xbf]|[<&\]])")
+_C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
+_C1_BYTE_RE = re.compile(rb"[\x80-\x9f]")
+# A character reference to U+0080..U+00FF (decimal 128-255, hex 80-ff).
+_CHAR_REF_RE = re.compile(
+    rb"&#(?:0*(?:12[89]|1[3-9][0-9]|2[0-4][0-9]|25[0-5])|[xX]0*[89a-fA-F][0-9a-fA-F]);"
+)
 
 
 class Unsupported(Exception):
@@ -68,8 +89,22 @@ def prefix_of(el: etree._Element, ns: str) -> str:
     """The prefix feedparser files ``el`` under: "" for RSS/Atom, "dc", "media"..."""
     if not ns:
         return ""
-    known = _PREFIXES.get(ns.lower())
+    lowered = ns.lower()
+    known = _PREFIXES.get(lowered)
+    if known is None and "backend.userland.com/rss" in lowered:
+        known = ""  # strict.py: "match any backend.userland.com namespace" (as RSS)
     return known if known is not None else (el.prefix or "")
+
+
+def link_href(el: etree._Element) -> str | None:
+    """The ``href`` feedparser gives a link element (``_enforce_href``: ``url``, else
+    ``uri``, else ``href``, when not empty), or None when it has none (a link by text)."""
+    value = el.get("url")
+    if value is None:
+        value = el.get("uri")
+        if value is None:
+            value = el.get("href")
+    return value or el.get("href")
 
 
 def is_html_type(kind: str) -> bool:
@@ -83,29 +118,92 @@ def urljoin(base: str, uri: str) -> str:
     return _feedparser_urljoin(base, uri) if base or ":///" in uri else uri
 
 
-def element_base(el: etree._Element) -> str:
-    """The ``xml:base`` feedparser has in scope inside ``el`` (every ancestor's joined in
-    turn, unsafe schemes refused, as ``unknown_starttag``); "" when none applies."""
+#: Per document with ``xml:base``: every element -> the base feedparser has in scope in it.
+Bases = dict[etree._Element, str]
+
+
+def xml_bases(root: etree._Element) -> Bases:
+    """The ``xml:base`` feedparser has in scope inside each element of ``root``.
+
+    feedparser keeps one running base (``mixin.unknown_starttag``/``unknown_endtag``): a
+    start tag joins its ``xml:base`` to it (unsafe schemes refused), an end tag restores
+    the parent's base only if that one is not empty; so below a root without
+    ``xml:base`` an element's base stays in force after it ends, for what follows.
+    """
+    bases: Bases = {}
+    stack: list[str] = []
     base = ""
-    for node in (*reversed(tuple(el.iterancestors())), el):
-        value = node.get(XML_BASE) or base
-        base = (make_safe_absolute_uri(base, value) or base) if base else urljoin(base, value)
-    return base
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            value = el.get(XML_BASE) or base
+            base = (make_safe_absolute_uri(base, value) or base) if base else urljoin(base, value)
+            stack.append(base)
+            bases[el] = base
+        else:
+            stack.pop()
+            if stack and stack[-1]:
+                base = stack[-1]
+    return bases
 
 
-def content_text(el: etree._Element, utf8: bool = True) -> str:
-    """An element's text as feedparser's ``pop`` returns it: stripped, then (``utf8``: for
-    UTF-8 documents) Latin-1-read UTF-8 repaired, and C1 controls read as windows-1252."""
+def text_mode(data: bytes, *, utf8: bool) -> int:
+    """Which of feedparser's text repairs can change any text of the document ``data``.
+
+    :data:`MOJIBAKE` (UTF-8 documents only): Latin-1-read UTF-8 can only be repaired in a
+    text holding a character U+00C2..U+00F4 right before one U+0080..U+00BF, which in UTF-8
+    bytes is ``C3 82..B4`` then ``C2 80..BF`` (or markup, or a character reference, in
+    between). :data:`C1`: a C1 control (U+0080..U+009F) is in the text, from ``C2 80..9F``
+    in UTF-8 or a byte 80..9F in a single-byte encoding. Character references to U+0080..
+    U+00FF enable both. One scan of the bytes per document spares a scan of every text.
+    """
+    mode = 0
+    # Measured (issue 3): the regular expression finds "&#" faster than bytes.find does
+    # ("&" is frequent in feeds); a search for one rare byte (memchr) is next to free.
+    if _CHAR_REF_RE.search(data):
+        return (MOJIBAKE if utf8 else 0) | C1
+    if data.isascii():
+        return 0
+    if utf8:
+        if b"\xc2" not in data:
+            return 0  # no U+0080..U+00BF at all: nothing to repair
+        if _LEAD_BYTES_RE.search(data):
+            mode |= MOJIBAKE
+        if _C1_UTF8_RE.search(data):
+            mode |= C1
+    elif _C1_BYTE_RE.search(data):
+        mode |= C1
+    return mode
+
+
+def content_text(el: etree._Element, mode: int = MOJIBAKE | C1) -> str:
+    """An element's text as feedparser's ``pop`` returns it: stripped, then (``mode`` has
+    :data:`MOJIBAKE`: for UTF-8 documents) Latin-1-read UTF-8 repaired, and (:data:`C1`)
+    C1 controls read as windows-1252. ``mode`` is :func:`text_mode` of the document."""
     if len(el):
         raise Unsupported("markup inside a text element")
-    text = (el.text or "").strip()
-    if text.isascii():
+    text = el.text
+    if text is None:
+        return ""
+    text = text.strip()
+    return repair_text(text, mode) if mode and not text.isascii() else text
+
+
+def repair_text(text: str, mode: int) -> str:
+    """feedparser's ``pop`` repairs of a stripped text: for a document whose
+    :func:`text_mode` is ``mode``, Latin-1-read UTF-8 and C1 controls."""
+    if not mode or text.isascii():
         return text
-    if utf8:
+    if mode & MOJIBAKE:
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             text = text.encode("iso-8859-1").decode("utf-8")
-    # str.translate with a dict costs a Python lookup per character: only when needed.
-    return text.translate(_cp1252) if _C1_RE.search(text) else text
+    # str.translate with a dict costs a Python lookup per character: only the matches.
+    return _C1_RE.sub(_c1_char, text) if mode & C1 else text
+
+
+def _c1_char(match: re.Match[str]) -> str:
+    char: str = match.group()
+    replaced: str = _cp1252.get(ord(char), char)
+    return replaced
 
 
 def plain_text(el: etree._Element) -> str:
@@ -116,17 +214,45 @@ def plain_text(el: etree._Element) -> str:
 
 
 def text_construct(
-    el: etree._Element, *, atom: bool, default_type: str, lang: str | None, utf8: bool = True
+    el: etree._Element, atom: bool, default_type: str, lang: str | None, mode: int = 3
 ) -> tuple[str, str, str]:
     """(type, HTML fragment, xml:lang) of a title/summary/content element, as feedparser
     types it (RSS plain text that looks like HTML is HTML) and xmlfeed reads it."""
-    kind = el.get("type", default_type).lower()
-    kind = _TYPE_ALIASES.get(kind, kind)
-    if el.get("mode") or kind == "application/xhtml+xml":
-        raise Unsupported("Atom 0.3 modes and XHTML content")
+    kind = el.get("type")
+    if kind is None:
+        kind = default_type  # (the callers' defaults are canonical already)
+    else:
+        kind = kind.lower()
+        kind = _TYPE_ALIASES.get(kind, kind)
+    if el.get("mode"):
+        raise Unsupported("Atom 0.3 modes")
+    children = len(el)
+    if kind == "application/xhtml+xml":
+        if not atom:
+            raise Unsupported("XHTML outside Atom 1.0")  # no <div> unwrapping there
+        # (imported here: fastxhtml builds on this module's helpers)
+        from producers.fastxhtml import xhtml_markup
+
+        value = repair_text(xhtml_markup(el).strip(), mode)
+        return kind, value, el.get(XML_LANG) or lang or ""
+    if children and not atom and kind.startswith("text/"):
+        # Raw markup in an RSS text element: feedparser reads it as XHTML.
+        from producers.fastxhtml import embedded_markup
+
+        value = repair_text(embedded_markup(el).strip(), mode)
+        return "application/xhtml+xml", value, el.get(XML_LANG) or lang or ""
     if not (kind.startswith("text/") or kind.endswith("xml") or kind in HTML_TYPES):
-        raise Unsupported("base64 content")
-    value = content_text(el, utf8)
+        # feedparser base64-decodes other types (_is_base64); xmlfeed keeps no text of
+        # them, but the decoded value could fail or differ: only an empty one is read.
+        if children or (el.text and el.text.strip()):
+            raise Unsupported("base64 content")
+        return kind, "", el.get(XML_LANG) or lang or ""
+    if children:
+        raise Unsupported("markup inside a text element")
+    value = el.text or ""  # content_text, inlined: this is the hot path of issue 3
+    value = value.strip()
+    if mode and not value.isascii():
+        value = repair_text(value, mode)
     if not atom and kind == "text/plain" and ("<" in value or "&" in value):
         kind = "text/html" if _looks_like_html(value) else kind
     language = el.get(XML_LANG) or lang or ""
@@ -151,9 +277,9 @@ def rss_author(text: str) -> ParsedAuthor:
     return ParsedAuthor(text, email, "")
 
 
-def atom_author(el: etree._Element, *, utf8: bool, base: bool) -> ParsedAuthor:
+def atom_author(el: etree._Element, *, mode: int, bases: Bases | None) -> ParsedAuthor:
     """An Atom person (or an RSS author with child elements): name, email, uri; the uri
-    resolved against its ``xml:base`` when the document has any (``base``)."""
+    resolved against its ``xml:base`` when the document has any (``bases``)."""
     fields = {"name": "", "email": "", "uri": ""}
     uri_base = ""
     for child in el:
@@ -161,12 +287,12 @@ def atom_author(el: etree._Element, *, utf8: bool, base: bool) -> ParsedAuthor:
             local = split_tag(child.tag)[1]
             key = "uri" if local in ("uri", "url", "homepage") else local
             if key == "uri":
-                fields[key] = content_text(child, utf8)
-                uri_base = element_base(child) if base else ""
+                fields[key] = content_text(child, mode)
+                uri_base = bases.get(child, "") if bases is not None else ""
             elif key in fields:
                 fields[key] = plain_text(child)
     if not any(fields.values()):
         if el.text and el.text.strip():
-            return rss_author(content_text(el, utf8))
+            return rss_author(content_text(el, mode))
         return ParsedAuthor()
     return ParsedAuthor(fields["name"], fields["email"], urljoin(uri_base, fields["uri"]))

@@ -11,6 +11,9 @@ What each field gets, and the quality flag that records a repair or a derivation
 * ``summary`` and ``content.html``: nh3-sanitized HTML, relative URLs made absolute
   (``html_sanitized`` when active content was removed); ``content`` falls back to the
   summary; ``content.text`` is its plain text (``content_missing`` when both are empty).
+* ``title``, ``summary``, ``content``, author names, categories: double-encoded UTF-8
+  ("attirÃ©") repaired (:mod:`producers.mojibake`; ``encoding_repaired`` when the title,
+  summary or content needed it).
 * ``published``/``updated``: UTC; unparseable dates are dropped (``date_unparseable``);
   no date at all gives ``date_missing``; a date more than 10 minutes after ``now`` becomes
   ``fetched`` (``date_in_future_clamped``).
@@ -29,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from newswire.sanitizer import html_to_text, sanitize, text_line
 from producers.canonical_url import canonicalize, safe_url
 from producers.identity import EntryKey, assign_identities, content_hash, feed_id_for
+from producers.mojibake import repair
 from producers.parsed import ParsedEntry, ParsedFeed
 from schemas.item import Author, Content, Enclosure, Item, Language, QualityFlag
 
@@ -131,15 +135,21 @@ def _draft(
     # Base for URLs in the body: xml:base, else the article itself.
     body_base = _first_http(entry.base, link, feed_link, feed_url)
 
-    summary = sanitize(entry.summary_html, body_base)
-    content = sanitize(entry.content_html, body_base) if entry.content_html.strip() else summary
+    # Double-encoded UTF-8 is undone on the feed's own strings, before the sanitizer turns
+    # a mangled no-break space ("Â\xa0") into "Â&nbsp;", which no longer looks like mojibake.
+    raw = (entry.title, entry.summary_html, entry.content_html)
+    title_raw, summary_raw, content_raw = fixed = tuple(repair(s) for s in raw)
+    if fixed != raw:
+        flags.add(QualityFlag.ENCODING_REPAIRED.value)
+    summary = sanitize(summary_raw, body_base)
+    content = sanitize(content_raw, body_base) if content_raw.strip() else summary
     if summary.changed or content.changed:
         flags.add(QualityFlag.HTML_SANITIZED.value)
+    title = text_line(title_raw)
     text = html_to_text(content.html)
     if not text and not content.html:
         flags.add(QualityFlag.CONTENT_MISSING.value)
 
-    title = text_line(entry.title)
     if not title:
         title = _derive_title(html_to_text(summary.html) or text)
         flags.add(QualityFlag.TITLE_DERIVED.value if title else QualityFlag.TITLE_MISSING.value)
@@ -211,11 +221,12 @@ def _authors(entry: ParsedEntry, base: str | None) -> tuple[Author, ...]:
 
 
 def _plain(value: str) -> str:
-    """A name or category as plain text on one line: feeds put markup (``<b>``, entities)
-    in them; the HTML pass is skipped when there is none (the common case)."""
-    if "<" in value or "&" in value:
-        return text_line(value)
-    return " ".join(value.split())
+    """A name or category as plain text on one line, mojibake repaired: feeds put markup
+    (``<b>``, entities) in them; the HTML pass is skipped when there is none (the common
+    case)."""
+    if "<" in value or "&" in value or not value.isprintable():
+        return repair(text_line(value))
+    return repair(" ".join(value.split()))
 
 
 def _unique_texts(values: Iterable[str]) -> tuple[str, ...]:

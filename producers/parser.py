@@ -16,12 +16,15 @@ URLs not yet checked (the normalizer does both).
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import zlib
 from dataclasses import replace
 
 from newswire.errors import FeedParseError
+from producers.charset_guess import guess_charset
 from producers.fastparse import parse_fast
+from producers.fastscan import prolog_ends_at_root
 from producers.jsonfeed import parse_json_feed
 from producers.parsed import FORMATS, ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
 from producers.xmlfeed import parse_xml_feed
@@ -30,13 +33,17 @@ from schemas.item import QualityFlag
 __all__ = [
     "FORMATS",
     "MAX_BYTES",
+    "PATHS",
     "ParsedAuthor",
     "ParsedEnclosure",
     "ParsedEntry",
     "ParsedFeed",
     "parse_feed",
+    "parse_feed_path",
 ]
 
+#: The values :func:`parse_feed_path` names the parser with.
+PATHS = ("fast", "feedparser", "json")
 #: Default cap on the feed body, before and after gzip decompression.
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -52,8 +59,8 @@ _SINGLE_BYTE_WESTERN = frozenset({"iso8859-1", "iso8859-15", "cp1252", "ascii"})
 # Single-byte codecs (Python's names) the fast path reads: libxml2 has them built in or
 # through iconv, with the same tables as Python's codecs.
 _SINGLE_BYTE_PREFIXES = ("iso8859-", "cp125", "koi8-", "ascii")
-_FIRST_BYTE_RE = re.compile(rb"[ \t\r\n]*(.)", re.DOTALL)
 _XML_ENCODING_RE = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+_ASCII = bytes(range(32, 127))
 _CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([^"';\s]+)""", re.IGNORECASE)
 
 
@@ -79,6 +86,22 @@ def parse_feed(
     document with feedparser, the reference the fast path is tested against
     (tests/corpus/test_differential.py); the result is the same either way.
     """
+    return parse_feed_path(
+        data, url=url, content_type=content_type, max_bytes=max_bytes, fast=fast
+    )[0]
+
+
+def parse_feed_path(
+    data: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    fast: bool = True,
+) -> tuple[ParsedFeed, str]:
+    """:func:`parse_feed`, and which parser read the document: one of :data:`PATHS`
+    ("fast": lxml, "feedparser", "json"). For the benchmark and the differential test,
+    which report how much of a corpus the fast path carries (issue 3)."""
     if len(data) > max_bytes:
         raise FeedParseError(f"feed is larger than {max_bytes} bytes")
     data = _gunzip(data, max_bytes)
@@ -87,16 +110,16 @@ def parse_feed(
     if fast and flags <= {QualityFlag.FEED_MALFORMED.value}:
         fast_result = _parse_fast_path(data, charset, url, flags)
         if fast_result is not None:
-            return fast_result
+            return fast_result, "fast"
     view = _text_view(data)
     if not view.strip(" \t\r\n\ufeff\x00"):
         raise FeedParseError("empty document")
     first = view.lstrip(" \t\r\n\ufeff")[:1]
     if first == "{" or (first != "<" and (media_type.endswith("json"))):
-        return parse_json_feed(data, url=url, flags=frozenset(flags))
-    if _declares_entities(view):
+        return parse_json_feed(data, url=url, flags=frozenset(flags)), "json"
+    if _declares_entities(_markup_view(data, view)):
         raise FeedParseError("entity declarations are not allowed")
-    return _parse_xml(data, view, charset, flags, url)
+    return _parse_xml(data, view, charset, flags, url), "feedparser"
 
 
 def _parse_fast_path(
@@ -104,17 +127,16 @@ def _parse_fast_path(
 ) -> ParsedFeed | None:
     """lxml's fast path (:mod:`producers.fastparse`) for the common case, else None.
 
-    Taken only for an XML document that cannot hold an entity declaration (no ``<!E`` at
-    all: the careful scan of :func:`_declares_entities` then has nothing to find), whose
+    Taken only for an XML document that cannot hold an entity declaration (no DOCTYPE in
+    its prolog: :func:`producers.fastscan.prolog_ends_at_root`), whose
     encoding every account agrees on (HTTP charset, XML declaration, BOM) and is UTF-8 or
     a single-byte legacy encoding the bytes really are in (libxml2 decodes it as declared,
     as feedparser does). Everything else, and whatever the fast path declines, goes the
     feedparser way below.
     """
     start = 3 if data.startswith(codecs.BOM_UTF8) else 0
-    first = _FIRST_BYTE_RE.match(data, start)
-    if first is None or first.group(1) != b"<" or b"<!E" in data or b"<!e" in data:
-        return None
+    if not prolog_ends_at_root(data, start):
+        return None  # not XML, or a DOCTYPE (where entities are declared): feedparser's
     head = data[start : start + 1024].decode("latin-1")
     declared = _codec(_declared_encoding(data, head) or "utf-8")
     if charset and _codec(charset) != declared:
@@ -196,14 +218,19 @@ def _text_view(data: bytes) -> str:
 
 
 def _declares_entities(view: str) -> bool:
-    """True if the markup holds ``<!ENTITY`` outside comments and CDATA sections.
+    """True if the markup holds ``<!ENTITY`` outside comments, processing instructions and
+    CDATA sections.
 
     Entity declarations buy nothing in a feed and enable expansion bombs and external
-    entity reads (XXE). CDATA is skipped so an article quoting a DTD stays readable.
+    entity reads (XXE). CDATA is skipped so an article quoting a DTD stays readable. The
+    scan reads markup in document order, so a ``<!--`` inside a processing instruction
+    (``<?x <!-- ?><!ENTITY ...>``) does not open a comment that hides what follows.
     """
-    i = view.find("<!")
+    i = _next_markup(view, 0)
     while i >= 0:
-        if view.startswith("<![CDATA[", i):
+        if view.startswith("<?", i):
+            end, width = view.find("?>", i + 2), 2
+        elif view.startswith("<![CDATA[", i):
             end, width = view.find("]]>", i + 9), 3
         elif view.startswith("<!--", i):
             end, width = view.find("-->", i + 4), 3
@@ -213,8 +240,44 @@ def _declares_entities(view: str) -> bool:
             end, width = i, 2
         if end < 0:
             return False
-        i = view.find("<!", end + width)
+        i = _next_markup(view, end + width)
     return False
+
+
+def _next_markup(view: str, start: int) -> int:
+    """Where the next ``<!`` or ``<?`` starts, or -1."""
+    bang, question = view.find("<!", start), view.find("<?", start)
+    if bang < 0 or question < 0:
+        return max(bang, question)
+    return min(bang, question)
+
+
+def _markup_view(data: bytes, view: str) -> str:
+    """The document as its XML parser will read its markup: :func:`_text_view`, unless the
+    declared encoding does not read ASCII bytes as ASCII (UTF-7's ``+ADw-`` is ``<``, EBCDIC
+    code pages), when the bytes are decoded as declared so the entity check sees what expat
+    will see."""
+    declared = _declared_encoding(data, view)
+    if not declared:
+        return view
+    try:
+        codec = codecs.lookup(declared).name
+    except (LookupError, ValueError):  # no such codec (feedparser falls back to UTF-8)
+        return view
+    if codec.startswith(("utf-16", "utf-32")) or _reads_ascii_as_ascii(codec):
+        return view
+    try:
+        return data.decode(codec, "replace")
+    except (LookupError, UnicodeError):  # not a text codec
+        return view
+
+
+@functools.cache
+def _reads_ascii_as_ascii(codec: str) -> bool:
+    try:
+        return _ASCII.decode(codec) == _ASCII.decode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _parse_content_type(content_type: str | None) -> tuple[str, str | None]:
@@ -238,6 +301,10 @@ def _parse_xml(
         # UTF-8 with multi-byte sequences: real Latin-1 text practically never is.
         hint = "utf-8"
         flags.add(QualityFlag.ENCODING_REPAIRED.value)
+    elif hint is None and not wide and (guessed := guess_charset(data)):
+        # No encoding said anywhere and the bytes are not UTF-8 (EUC-JP, GB2312, KOI8-R...):
+        # without a hint feedparser reads them as Windows-1252.
+        hint = guessed
     feed, used = parse_xml_feed(data, url=url, charset=hint)
     if _codec(declared or "utf-8") != _codec(used):
         flags.add(QualityFlag.ENCODING_REPAIRED.value)
@@ -266,7 +333,7 @@ def _codec(name: str) -> str:
     """A comparable codec name: aliases merged, byte order and gb2312 -> gb18030 ignored."""
     try:
         codec = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL byte in the name
         return "?" + name.lower()
     for family in ("utf-16", "utf-32"):
         if codec.startswith(family):

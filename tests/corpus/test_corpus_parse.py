@@ -183,3 +183,31 @@ def test_no_javascript_and_only_safe_urls(outcomes: list[Outcome]) -> None:
                 squeezed = "".join(c for c in html if c > " ").lower()
                 assert "javascript:" not in squeezed, o.row["file"]
                 assert "<script" not in squeezed, o.row["file"]
+
+
+# What double-encoded UTF-8 leaves in text: a UTF-8 lead byte read as Latin-1/cp1252 (Ã, Ð,
+# Ñ, â) followed by a continuation byte read the same way.
+_MOJIBAKE = re.compile("â€|[ÃÐÑ][\u0080-\u00bf\u2018-\u201e\u20ac\u2122]")
+
+
+def test_mojibake_is_repaired_in_every_file_the_manifest_says_has_it(
+    outcomes: list[Outcome],
+) -> None:
+    """The 30-odd captures whose text was double-encoded by the publisher come out readable,
+    flagged ``encoding_repaired`` (producers/mojibake.py)."""
+    noted = [o for o in outcomes if "mojibake" in o.row["encoding_notes"] and o.items]
+    assert len(noted) >= 30
+    left = [
+        f"{o.row['file']}: {m.group(0)!r} in {i.title!r}"
+        for o in noted
+        for i in o.items
+        for m in [_MOJIBAKE.search(" ".join((i.title, i.summary, i.content.text)))]
+        if m
+    ]
+    assert not left, "\n".join(left[:20])
+    unflagged = [
+        o.row["file"]
+        for o in noted
+        if not any("encoding_repaired" in i.quality_flags for i in o.items)
+    ]
+    assert not unflagged, unflagged

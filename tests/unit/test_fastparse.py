@@ -55,8 +55,8 @@ def test_fast_path_equals_feedparser_on_a_feed_with_its_order_rules() -> None:
          b"</item></channel></rss>"),
         ("doctype", b"<!DOCTYPE rss SYSTEM 'x.dtd'><rss version='2.0'><channel><item>"
          b"<title>a</title></item></channel></rss>"),
-        ("markup in text", b"<rss version='2.0'><channel><item><description><p>x</p>"
-         b"</description></item></channel></rss>"),
+        ("markup in a guid", b"<rss version='2.0'><channel><item><guid><p>x</p>"
+         b"</guid></item></channel></rss>"),
         ("not well-formed", b"<rss version='2.0'><channel><item><title>a</item></rss>"),
     ],
 )  # fmt: skip
@@ -139,12 +139,21 @@ def test_legacy_bytes_that_do_not_decode_go_to_feedparser(monkeypatch: pytest.Mo
         "Mon, 31 Feb 2003 04:00:00 GMT", "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123-07:30",
         "2024-01-02", "2024-13-02T03:04:05Z", "Tue, 10 Jun 03 04:00:00 GMT", "garbage", "",
         "Sun, 31 Dec 2023 23:59:60 +0000", "2023-12-31T24:00:00Z",
+        # zone names: feedparser's table (fast), unknown and lower-case ones (its path)
+        "Tue, 01 Oct 2019 14:30:00 PST", "Tue, 01 Oct 2019 14:30:00 MEST", "01 Oct 2019 14:30 Y",
+        "Tue, 01 Oct 2019 14:30:00 UTC", "Tue, 01 Oct 2019 14:30:00 B",
+        "Tue, 01 Oct 2019 14:30 pst",
     ],
 )  # fmt: skip
 def test_dates_equal_feedparser(raw: str) -> None:
     expected = _parse_date(raw)
-    want = datetime(*expected[:6], tzinfo=UTC) if expected else None
+    want = _utc(expected) if expected else None
     assert parse_date(raw) == want
+
+
+def _utc(parsed: time.struct_time) -> datetime:
+    year, month, day, hour, minute, second = parsed[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @given(
@@ -160,7 +169,7 @@ def test_fast_date_shapes_equal_feedparser(moment: datetime, offset_min: int) ->
         moment.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{hh:02d}:{mm:02d}",
     ):
         expected = _parse_date(raw)
-        assert parse_date(raw) == datetime(*expected[:6], tzinfo=UTC), raw
+        assert parse_date(raw) == _utc(expected), raw
         assert parse_date(raw) == (moment.replace(microsecond=0) - tz).replace(tzinfo=UTC)
 
 
