@@ -8,9 +8,14 @@ once. Records are JSON values under these names (``<...>`` filled in)::
                     the item ids seen as aliases on it, and ``hist``: the last deliveries
                     that changed it with the decision each got (the replay rule)
     f:<content fp>  the first key and item with that content fingerprint (identity drift)
-    b:<band>        LSH bucket: [item id, story id, time] of recent items (clustering)
-    s:<item id>     an item's story signature, story and time
+    b2:<key>        story candidates: [item id, story id, time] of the recent items
+                    sharing an LSH band or a title key (clustering)
+    s2:<item id>    an item's story sketch (``v``, packed ``sig``, ``w``, ``nm``), story, time
     n:<story id>    a story's member count
+
+The story index is versioned (``clustering.SKETCH_VERSION``, issue 4): version 1 kept
+``b:``/``s:`` records with a 61-bit MinHash signature. They are never read again and age
+out with the retention; an ``s2:`` value of another version, or malformed, is skipped.
 
 Decision rules for one observation (item ``I`` under key ``K`` from delivery ``D``):
 
@@ -31,12 +36,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.dedup.clustering import band_keys, similarity
+from consumers.dedup.clustering import (
+    SKETCH_VERSION,
+    StorySketch,
+    candidate_keys,
+    pack,
+    same_story,
+    unpack,
+)
 from consumers.dedup.seen_store import Decision, Observation, Verdict
 
 HISTORY = 8  # deliveries remembered per key: replays within one uncommitted window
 MAX_ALIASES = 64
-MAX_BUCKET = 200  # entries per LSH bucket; the oldest go first
+MAX_BUCKET = 200  # entries per LSH band bucket; the oldest go first
+MAX_TITLE_BUCKET = 16  # entries per title-key bucket: common words fill it fast
 
 Records = dict[str, Any]  # name -> JSON value, None when absent
 
@@ -62,7 +75,7 @@ def first_names(observations: Sequence[Observation]) -> list[str]:
         if obs.fingerprint:
             names.add(f"f:{obs.fingerprint}")
         if not obs.sketch.empty:
-            names.update(f"b:{b}" for b in band_keys(obs.sketch.signature))
+            names.update(f"b2:{k}" for k in candidate_keys(obs.sketch))
     return sorted(names)
 
 
@@ -70,9 +83,9 @@ def second_names(records: Records) -> list[str]:
     """The signatures and story counts of the clustering candidates found in buckets."""
     names: set[str] = set()
     for name, value in records.items():
-        if name.startswith("b:") and value:
+        if name.startswith("b2:") and value:
             for item_id, story_id, _ in value:
-                names.update((f"s:{item_id}", f"n:{story_id}"))
+                names.update((f"s2:{item_id}", f"n:{story_id}"))
     return sorted(names)
 
 
@@ -80,8 +93,9 @@ def decide(observations: Sequence[Observation], records: Records, params: Params
     """Decide the batch in order; later observations see earlier ones' writes."""
     state = dict(records)
     out = Outcome([])
+    sketches: dict[str, StorySketch | None] = {}  # s2: records unpacked in this batch
     for obs in observations:
-        decision, writes = _decide_one(obs, state, params)
+        decision, writes = _decide_one(obs, state, params, sketches)
         state.update(writes)
         out.writes.update(writes)
         if decision.verdict is Verdict.DUPLICATE:
@@ -91,7 +105,9 @@ def decide(observations: Sequence[Observation], records: Records, params: Params
     return out
 
 
-def _decide_one(obs: Observation, state: Records, params: Params) -> tuple[Decision, Records]:
+def _decide_one(
+    obs: Observation, state: Records, params: Params, sketches: dict[str, StorySketch | None]
+) -> tuple[Decision, Records]:
     d = obs.delivery
     here = [d.topic, d.partition, d.offset]
     rec: dict[str, Any] | None = state.get(f"k:{obs.key}")
@@ -110,7 +126,7 @@ def _decide_one(obs: Observation, state: Records, params: Params) -> tuple[Decis
         )
         new = _record(obs, decision, alias_of=fp["item"])
         return decision, {f"k:{obs.key}": new}
-    return _created(obs, state, params)
+    return _created(obs, state, params, sketches)
 
 
 def _known_key(obs: Observation, rec: dict[str, Any]) -> tuple[Decision, Records]:
@@ -137,36 +153,70 @@ def _known_key(obs: Observation, rec: dict[str, Any]) -> tuple[Decision, Records
     return decision, writes
 
 
-def _created(obs: Observation, state: Records, params: Params) -> tuple[Decision, Records]:
+def _created(
+    obs: Observation, state: Records, params: Params, sketches: dict[str, StorySketch | None]
+) -> tuple[Decision, Records]:
     writes: Records = {}
     story_id, formed = obs.item_id, False
     sk = obs.sketch
     if not sk.empty:
-        best, best_story = params.story_threshold, None
-        buckets = [f"b:{b}" for b in band_keys(sk.signature)]
+        best, best_story = 0.0, None
+        buckets = [f"b2:{k}" for k in candidate_keys(sk)]
+        compared = set()  # an item in several buckets is compared once
         for name in buckets:
             for item_id, cand_story, at in state.get(name) or ():
-                cand = state.get(f"s:{item_id}")
-                if cand is None or abs(at - sk.at) > params.story_window_s:
+                if item_id in compared or abs(at - sk.at) > params.story_window_s:
                     continue
-                score = similarity(sk.signature, cand["sig"])
-                if score >= best:
+                compared.add(item_id)
+                name_s = f"s2:{item_id}"
+                if name_s not in sketches:  # a batch compares one candidate many times
+                    sketches[name_s] = stored_sketch(state.get(name_s))
+                cand = sketches[name_s]
+                if cand is None:
+                    continue
+                score = same_story(sk, cand, params.story_threshold)
+                if score > best:
                     best, best_story = score, cand_story
         if best_story is not None:
             story_id = best_story
         members = (state.get(f"n:{story_id}") or 0) + 1
         formed = members == 2
         writes[f"n:{story_id}"] = members
-        writes[f"s:{obs.item_id}"] = {"sig": list(sk.signature), "story": story_id, "at": sk.at}
+        writes[f"s2:{obs.item_id}"] = {
+            "v": SKETCH_VERSION,
+            "sig": pack(sk.signature),
+            "w": pack(sk.words),
+            "nm": pack(sk.names),
+            "story": story_id,
+            "at": sk.at,
+        }
         entry = [obs.item_id, story_id, sk.at]
         for name in buckets:
+            cap = MAX_TITLE_BUCKET if name.startswith("b2:t:") else MAX_BUCKET
             kept = [e for e in state.get(name) or () if abs(e[2] - sk.at) <= params.story_window_s]
-            writes[name] = [*kept, entry][-MAX_BUCKET:]
+            writes[name] = [*kept, entry][-cap:]
     decision = Decision(Verdict.CREATED, obs.item_id, 1, story_id=story_id, cluster_formed=formed)
     writes[f"k:{obs.key}"] = _record(obs, decision, alias_of=None)
     if obs.fingerprint and state.get(f"f:{obs.fingerprint}") is None:
         writes[f"f:{obs.fingerprint}"] = {"key": obs.key, "item": obs.item_id, "story": story_id}
     return decision, writes
+
+
+def stored_sketch(value: Any) -> StorySketch | None:
+    """The sketch of an ``s2:`` record; None when absent, of another sketch version, or
+    malformed (a candidate that cannot be compared is no candidate)."""
+    if not isinstance(value, dict) or value.get("v") != SKETCH_VERSION:
+        return None
+    try:
+        return StorySketch(
+            unpack(value["sig"]),
+            frozenset(unpack(value["w"])),
+            frozenset(unpack(value["nm"])),
+            (),
+            float(value["at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _record(obs: Observation, decision: Decision, *, alias_of: str | None) -> dict[str, Any]:

@@ -25,7 +25,8 @@ from consumers.dedup.clustering import StorySketch
 from newswire.errors import TransientError
 from newswire.kafka.stage import Delivery
 
-NO_SKETCH = StorySketch((), 0.0)  # clustering off for this observation
+# clustering off for this observation
+NO_SKETCH = StorySketch((), frozenset(), frozenset(), (), 0.0)
 
 
 class Verdict(StrEnum):

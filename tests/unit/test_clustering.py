@@ -1,5 +1,7 @@
 """Story clustering, evaluated on a labelled set of same-story pairs (issue 4).
 
+Run ``pytest -s tests/unit/test_clustering.py`` to print precision and recall per set.
+
 The labelled set:
 
 - demo: every item of ``generate_site(seed)`` for seeds 1-8 (one fixed ``now``); pairs are
@@ -10,43 +12,63 @@ The labelled set:
 - real: every item of the 25 news captures of January 2017 in
   ../shared/corpus/files/FeedReader (``REAL_FEEDS``: The Verge twice, Japan Times, Japan
   Today, Reuters, NYT, CTV, Mirror, Indian Express, Le Monde, Le Parisien, Roma News, Roma
-  Today, ...). Two items are one story when they share a link or their titles fall in one
-  group of ``REAL_SAME_STORY`` (every pair of a group is positive); pairs matching
-  ``REAL_UNSCORED`` are left out; every other pair is a negative.
+  Today, ...). These are all the realworld news captures of the corpus whose items are dated
+  around 2017-01-06 (checked against every realworld file of MANIFEST.tsv in 2026-11; the
+  others are podcasts, blogs or undated). Labels: tests/data/clustering/real_labels.tsv.
+  Two items are one story when they share a link or their titles fall in one ``same``
+  group (every pair of a group is positive); pairs matching an ``unscored`` row are left
+  out; every other pair is a negative.
 
-How the groups were labelled (so the set is not "what the sketch already finds"): first
-every pair with the same link, the same normalized title or an estimated Jaccard >= 0.3
-(the original 8 groups); then, over all realworld captures of the corpus MANIFEST dated
-around 2017-01-06 or undated, every cross-outlet pair sharing >= 2 rare title words
-(document frequency <= 8), >= 3 rare capitalized tokens in title + lead, >= 4 rare words in
-title + first 60 lead words, or >= 3 title content words; about 450 pairs, read one by one
-(title and lead). A pair is positive when both report the same event from the same angle;
-one event told from another angle (a follow-up, a reaction, one of a dozen Fort Lauderdale
-pieces), in another language, or two reviews of one show, is unscored. Indian Express items
-have no body at all: their titles alone must carry the match.
+How the groups were labelled (so the set is not "what the sketch already finds"):
 
-Predicted same story = an LSH candidate (shares a band) with similarity >= the threshold:
-exactly how the seen-store assigns story ids.
+- tuning (2026-05, 55 positive pairs, used to design and tune the sketch): every pair with
+  the same link, the same normalized title or an estimated Jaccard >= 0.3; then every
+  cross-outlet pair sharing >= 2 rare title words (document frequency <= 8), >= 3 rare
+  capitalized tokens in title + lead, >= 4 rare words in title + first 60 lead words, or
+  >= 3 title content words; about 450 pairs, read one by one (title and lead).
+- held-out (2026-11, labelled before the sketch was redesigned, never used to choose a
+  parameter): candidates the first pass missed, found without any sketch: the 120 top pairs
+  by tf-idf cosine of title + first 60 lead words, about 400 top pairs by idf-weighted
+  containment of one title in the other item's title + lead, and every pair, same outlet
+  included, sharing >= 2 title words of document frequency <= 6 (or 1 and >= 3 title
+  words); each read (title, and lead when in doubt). 9 positive pairs, 28 unscored rules.
+  Most new positives are two Indian Express wire rewrites of one story.
+
+A pair is positive when both report the same event from the same angle; one event told from
+another angle (a follow-up, a reaction, an analysis, a quotes list, one of a dozen Fort
+Lauderdale pieces), in another language, or two reviews of one show, is unscored. Indian
+Express items have no body at all: their titles alone must carry the match. Negatives are
+split between tuning and held-out by a hash of the pair, so each split has its own.
+
+Predicted same story = a candidate (shares an LSH band or a title key) whose story score
+reaches the threshold: exactly how the seen-store assigns story ids.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from paths import CORPUS
+from paths import CORPUS, REPO
 
+from consumers.dedup import ledger
 from consumers.dedup.clustering import (
     DEFAULT_THRESHOLD,
-    band_keys,
-    signature,
-    similarity,
+    SKETCH_VERSION,
+    StorySketch,
+    candidate_keys,
+    pack,
+    same_story,
     sketch,
-    story_words,
+    sketch_text,
+    unpack,
 )
 from consumers.dedup.fingerprint import html_to_text
+from consumers.dedup.seen_store import Observation, Verdict
 from newswire.demo import generate_site
+from newswire.kafka.stage import Delivery
 from producers.normalizer import normalize
 from producers.parser import parse_feed
 from schemas import Item
@@ -60,224 +82,195 @@ REAL_FEEDS = (
     "Rss20YandexRussia.xml", "Rss20MassaNews.xml", "Rss20DerBrutkasten.xml",
     "Rss20TrendingTopics.xml", "Rss20DaStandardAt.xml",
 )  # fmt: skip
-# Hand-labelled stories: (title substrings of the members, why they are one story). Titles
-# are matched as parsed, mojibake included (Japan Today prefixes its section).
-REAL_SAME_STORY = (
-    # the original 8, candidates: same link / same normalized title / estimated Jaccard >= 0.3
-    (
-        ("Taiwan leader heads to Americas", "Taiwan president heads to US"),
-        "Tsai Ing-wen sets off on her Americas trip (AP at CTV and Japan Times; Indian Express)",
-    ),
-    (
-        ("Japan, France agree to start talks", "Japan, France to start talks"),
-        "Japan-France defence supplies pact talks",
-    ),
-    (
-        (
-            "Russia said scaling back its Syria",
-            "Russia says it is scaling back",
-            "Russia cuts forces in Syria",
-        ),
-        "Russia withdraws its carrier from Syria",
-    ),
-    (
-        ("Nishikori makes Brisbane final", "Nishikori beats Wawrinka", "Nishikori into final"),
-        "Nishikori beats Wawrinka in the Brisbane semifinal",
-    ),
-    (
-        (
-            "Trump says Mexico would repay",
-            "Mexico will pay us back",
-            "Trump Insists Mexico Will Pay",
-        ),
-        "Trump: Mexico will repay the wall (Friday; Thursday's Congress report is another)",
-    ),
-    (
-        ("Donor to PM May's party", "Donor to PM Theresa May’s party"),
-        "Brexit donor threatens to cut funds",
-    ),
-    (
-        ("Donald Trump asks US ambassadors", "US envoys appointed by Barack Obama"),
-        "Obama's envoys told to leave by inauguration",
-    ),
-    (
-        ("Theresa May to visit Donald Trump", "British Prime Minister Theresa May to visit"),
-        "May to visit Trump in spring",
-    ),
-    # widened (see the module docstring for how candidates were found)
-    (
-        ("closest nuclear power plant may close", "Aging New York nuclear plant"),
-        "Indian Point to close by 2021 (The Verge, both feeds; Indian Express)",
-    ),
-    (
-        ("suspect struggled with mental health", "suspect had mental health issues"),
-        "Fort Lauderdale suspect's mental-health history, per his family",
-    ),
-    (
-        ("Report on election hacking says Russia", "Report on US election hacking says Russia"),
-        "AP: the declassified report predicts more Russian intrusions",
-    ),
-    (
-        ("Iraq forces near Tigris River", "Iraqi forces close in on Tigris"),
-        "Iraqi forces reach the Tigris in Mosul",
-    ),
-    (("Tilikum, ‘Blackfish’ orca", "Tilikum, the Killer Whale"), "SeaWorld's orca Tilikum dies"),
-    (
-        (
-            "Putin directed cyber campaign",
-            "Putin ordered effort to help Trump",
-            "'directed cyber hacking campaign",
-            "Putin Led a Complex Cyberattack",
-        ),
-        "the intelligence report: Putin ordered a campaign to help Trump",
-    ),
-    (
-        ("Beating on video began after friendly", "Chicago beating caught on video began"),
-        "Chicago police: the beating began after a friendly encounter",
-    ),
-    (
-        ("Hate-crime charges filed in attack", "Hate Crime Charges Brought in Chicago"),
-        "hate-crime charges in the Chicago torture case",
-    ),
-    (
-        ("Japan recalls envoy to South Korea", "Japan recalls envoys over new"),
-        "Japan recalls its envoy over the Busan statue",
-    ),
-    (
-        ("court suspends publication of best-seller", "Publisher ordered to suspend publication"),
-        "court halts the Nippon Kaigi book",
-    ),
-    (
-        (
-            "At least five dead in Fort Lauderdale",
-            "leaves five dead, at least eight wounded",
-            "5 dead, 8 injured in Fort Lauderdale",
-            "Five dead and eight others injured",
-        ),
-        "the first report of the Fort Lauderdale shooting: five dead, eight hurt",
-    ),
-    (
-        ("Zidane Ã©gale le record", "Zidane et le Real"),
-        "Real Madrid 5-0 Granada, 39 matches unbeaten (Le Monde, Le Parisien)",
-    ),
-    (("voiture piégée fait 19 morts", "morts à Azaz dans un attentat"), "the Azaz car bomb"),
-    (
-        ("nouvelle victoire de Pinturault", "Pinturault encore plus haut"),
-        "Pinturault wins the Adelboden giant slalom",
-    ),
-    (
-        ("trente départements en alerte orange", "alerte étendue à 37 départements"),
-        "snow and ice: orange alert widened",
-    ),
-    (
-        ("Juventus? La allenerei", "Io alla Juve? Non lo escludo"),
-        "Spalletti's press conference: he could coach Juventus",
-    ),
-)
-# Same event but told from another angle or in another language: neither positive nor
-# negative, left out of the score (a word sketch cannot and should not be judged on them).
-REAL_UNSCORED = (
-    ("Ivory Coast", "Ivory Coast"),  # one mutiny, hourly updates from two outlets
-    ("Toyota", "Toyota"),  # Trump's tweet, then Japan's reactions
-    ("Spalletti", "Spalletti"),  # one press conference, several quotes
-    ("Baryshnikov", "Baryshnikov"),  # two reviews of one show
-    ("Fort Lauderdale", "Fort Lauderdale"), ("Florida", "Fort Lauderdale"), ("Florida", "Florida"),
-    ("Floride", "Fort Lauderdale"),  # one shooting, a dozen angles
-    ("Putin", "Russia plans to do more"),  # one report, two findings
-    ("Dan Coats", "Dan Coats"), ("Jamie Oliver", "Jamie Olivers"), ("Real Madrid", "Real"),
-    ("Carrie Fisher", "Carrie Fisher"), ("Reynolds", "Fisher"), ("Death toll rises to 43", "Azaz"),
-)  # fmt: skip
+LABELS = REPO / "tests" / "data" / "clustering" / "real_labels.tsv"
+SPLITS = ("tuning", "held-out")
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
-
-Sketch = tuple[tuple[int, ...], set[str]]
-
-
-def sketched(sig: tuple[int, ...]) -> Sketch:
-    return sig, set(band_keys(sig))
+Pair = tuple[bool, bool]  # (truth, prediction)
 
 
-def predicted(a: Sketch, b: Sketch, threshold: float) -> bool:
-    return bool(a[1] & b[1]) and similarity(a[0], b[0]) >= threshold
+@dataclass(frozen=True)
+class Label:
+    kind: str  # "same" | "unscored"
+    split: str
+    members: tuple[str, ...]
+    why: str
 
 
-def score(pairs: list[tuple[bool, bool]]) -> tuple[int, int, int, float, float]:
+def read_labels() -> list[Label]:
+    labels = []
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        kind, split, members, why = line.split("\t")
+        assert kind in ("same", "unscored") and split in SPLITS, line
+        labels.append(Label(kind, split, tuple(members.split(" || ")), why))
+    return labels
+
+
+def real_items() -> list[Item]:
+    items: list[Item] = []
+    for name in REAL_FEEDS:
+        url = f"https://feeds.example/{name}"
+        feed = parse_feed((CORPUS / "files" / "FeedReader" / name).read_bytes(), url=url)
+        items += normalize(feed, feed_url=url, fetched=NOW)
+    return items
+
+
+def predicted(a: tuple[StorySketch, set[str]], b: tuple[StorySketch, set[str]], th: float) -> bool:
+    return bool(a[1] & b[1]) and same_story(a[0], b[0], th) > 0
+
+
+def score(pairs: list[Pair]) -> tuple[int, int, int, float, float]:
     tp = sum(truth and guess for truth, guess in pairs)
     fp = sum(guess and not truth for truth, guess in pairs)
     fn = sum(truth and not guess for truth, guess in pairs)
     return tp, fp, fn, tp / max(1, tp + fp), tp / max(1, tp + fn)
 
 
-def demo_pairs(threshold: float) -> list[tuple[bool, bool]]:
+def demo_pairs(threshold: float) -> list[Pair]:
     out = []
     for seed in range(1, 9):
         items = [i for feed in generate_site(seed=seed, now=NOW).feeds for i in feed.items]
-        sigs = [sketched(signature(story_words(i.title, html_to_text(i.body_html)))) for i in items]
+        sks = [sketch_text(i.title, html_to_text(i.body_html), 0.0) for i in items]
+        keyed = [(s, set(candidate_keys(s))) for s in sks]
         for x, y in itertools.combinations(range(len(items)), 2):
             truth = items[x].canonical_link == items[y].canonical_link
-            out.append((truth, predicted(sigs[x], sigs[y], threshold)))
+            out.append((truth, predicted(keyed[x], keyed[y], threshold)))
     return out
 
 
-def real_truth(a: Item, b: Item) -> bool | None:
-    """True: one story; False: two; None: unscored (see ``REAL_UNSCORED``)."""
+def real_truth(a: Item, b: Item, labels: list[Label]) -> tuple[bool | None, str]:
+    """(True: one story, False: two, None: unscored; the split the pair belongs to)."""
     if a.link and a.link == b.link:
-        return True
-    for members, _ in REAL_SAME_STORY:
+        return True, "tuning"
+    for lab in labels:
+        members = lab.members if lab.kind == "same" else ()
         if any(m in a.title for m in members) and any(m in b.title for m in members):
-            return True
-    if any(
-        (p in a.title and q in b.title) or (q in a.title and p in b.title) for p, q in REAL_UNSCORED
-    ):
-        return None
-    return False
+            return True, lab.split
+    for lab in labels:
+        p, q = lab.members if lab.kind == "unscored" else ("\0", "\0")
+        if (p in a.title and q in b.title) or (q in a.title and p in b.title):
+            return None, lab.split
+    key = "\x1f".join(sorted((a.link + a.title, b.link + b.title))).encode()
+    return False, SPLITS[hashlib.blake2b(key, digest_size=1).digest()[0] % 2]
 
 
-def real_pairs(threshold: float) -> tuple[list[tuple[bool, bool]], int]:
-    items: list[Item] = []
-    for name in REAL_FEEDS:
-        url = f"https://feeds.example/{name}"
-        feed = parse_feed((CORPUS / "files" / "FeedReader" / name).read_bytes(), url=url)
-        items += normalize(feed, feed_url=url, fetched=NOW)
-    sigs = [sketched(sketch(i).signature) for i in items]
-    out = []
+def real_pairs(threshold: float) -> tuple[dict[str, list[Pair]], int]:
+    items, labels = real_items(), read_labels()
+    sks = [(s, set(candidate_keys(s))) for s in map(sketch, items)]
+    out: dict[str, list[Pair]] = {s: [] for s in SPLITS}
     for x, y in itertools.combinations(range(len(items)), 2):
-        truth = real_truth(items[x], items[y])
+        truth, split = real_truth(items[x], items[y], labels)
         if truth is not None:
-            out.append((truth, predicted(sigs[x], sigs[y], threshold)))
+            out[split].append((truth, predicted(sks[x], sks[y], threshold)))
     return out, len(items)
 
 
 def test_every_label_names_items_of_the_captures() -> None:
-    titles = []
-    for name in REAL_FEEDS:
-        url = f"https://feeds.example/{name}"
-        feed = parse_feed((CORPUS / "files" / "FeedReader" / name).read_bytes(), url=url)
-        titles += [i.title for i in normalize(feed, feed_url=url, fetched=NOW)]
-    for members, why in REAL_SAME_STORY:
-        for m in members:
-            assert any(m in t for t in titles), f"{m!r} ({why}) matches no title"
+    assert CORPUS.is_dir(), f"the shared corpus is missing at {CORPUS}"
+    titles = [i.title for i in real_items()]
+    labels = read_labels()
+    assert sum(lab.kind == "same" and lab.split == "held-out" for lab in labels) >= 8
+    for lab in labels:
+        for m in lab.members:
+            assert any(m in t for t in titles), f"{m!r} ({lab.why}) matches no title"
 
 
 def test_same_story_precision_and_recall_on_the_labelled_set() -> None:
-    assert Path(CORPUS).is_dir(), f"the shared corpus is missing at {CORPUS}"
+    assert CORPUS.is_dir(), f"the shared corpus is missing at {CORPUS}"
     demo = demo_pairs(DEFAULT_THRESHOLD)
     real, n_real = real_pairs(DEFAULT_THRESHOLD)
-    lines = []
-    for name, pairs in (("demo", demo), ("real", real), ("all", demo + real)):
+    sets = {"demo": demo, "real-tuning": real["tuning"], "real-held-out": real["held-out"]}
+    print(f"\nstory clustering (threshold {DEFAULT_THRESHOLD}, {n_real} real items):")
+    for name, pairs in sets.items():
         tp, fp, fn, p, r = score(pairs)
-        lines.append(
+        print(
             f"{name}: pairs={len(pairs)} positives={tp + fn} tp={tp} fp={fp} fn={fn} "
             f"precision={p:.3f} recall={r:.3f}"
         )
-    print(f"\nstory clustering (threshold {DEFAULT_THRESHOLD}, {n_real} real items):")
-    print("\n".join(lines))
     _, _, _, p_demo, r_demo = score(demo)
-    _, _, _, p_real, r_real = score(real)
+    tp, fp, fn, p_tuning, r_tuning = score(real["tuning"])
+    held_tp, _, held_fn, _, r_held = score(real["held-out"])
     assert p_demo > 0.9 and r_demo > 0.9
-    assert p_real > 0.9
-    # Issue 4 aims at real recall > 0.9; the word sketch reaches 0.20 on the widened set
-    # (2026-05: 11 of 55; most misses have a body-less Indian Express side or a reworded
-    # lede). A floor, so a regression fails while the goal stays open.
-    assert r_real >= 0.18
-    assert sum(t for t, _ in real) >= 50  # the labels are in use
+    assert p_tuning > 0.9
+    # Issue 4 aims at real recall > 0.9. 2026-11: 0.60 on the tuning pairs (0.20 before the
+    # containment rules); 0.22 on the held-out ones, at precision 0.25: they are mostly two
+    # reworded headlines without a body, and their false positives are headlines sharing
+    # most words (a serial's parts, one investigation's steps). Floors, so a regression
+    # fails while the goal stays open.
+    assert r_tuning >= 0.55
+    assert r_held >= 0.2
+    assert tp + fn >= 50 and held_tp + held_fn >= 9  # the labels are in use
+
+
+def test_a_headline_joins_the_article_that_contains_it() -> None:
+    article = sketch_text(
+        "New York City's closest nuclear power plant may close in five years",
+        "The Indian Point nuclear plant, 25 miles north of New York City, will close by 2021 "
+        "under a deal announced by Governor Andrew Cuomo on Friday. The aging plant has "
+        "supplied a quarter of the city's power for four decades.",
+        0.0,
+    )
+    headline = sketch_text("Aging New York nuclear plant to close by 2021", "", 0.0)
+    unrelated = sketch_text("Nuclear plant workers strike in France", "", 0.0)
+    assert set(candidate_keys(article)) & set(candidate_keys(headline))
+    assert same_story(article, headline, DEFAULT_THRESHOLD) > 0  # rule 2: containment
+    assert same_story(article, unrelated, DEFAULT_THRESHOLD) == 0
+
+
+def test_one_template_in_two_towns_is_two_stories() -> None:
+    body = (
+        "{} Council approved plans for {} kilometres of new cycle lanes on {} night, despite "
+        "objections from shopkeepers on {}. The authority says the changes will cut "
+        "congestion and improve air quality near schools. {}"
+    )
+    title = "Council approves new cycle lanes despite traders' objections"
+    wexley = ("Wexley District", "six", "Thursday", "Mill Road", "Opponents were angry.")
+    dunmore = ("Dunmore Town", "eight", "Wednesday", "Market Street", "The vote was close.")
+    a = sketch_text(title, body.format(*wexley), 0.0)
+    b = sketch_text(title, body.format(*dunmore), 0.0)
+    copy = sketch_text("UPDATED: " + title, body.format(*wexley), 0.0)
+    assert same_story(a, b, DEFAULT_THRESHOLD) == 0
+    assert same_story(a, copy, DEFAULT_THRESHOLD) > 1  # rule 1: a near copy ranks first
+
+
+def test_sketches_are_stable_across_processes_and_pack_round_trips() -> None:
+    sk = sketch_text("Central bank holds rates", "The central bank held rates at 4.25 percent.", 0)
+    # Stored sketches are compared with new ones: a change here must bump SKETCH_VERSION.
+    assert SKETCH_VERSION == 2
+    assert sk.signature[:3] == (178_939_261, 220_606_407, 193_986_862)
+    assert sk.title_keys == ("centra", "holds", "rates")
+    for values in (sk.signature, ()):
+        assert unpack(pack(values)) == values
+    for words in (sk.words, sk.names):
+        assert unpack(pack(words)) == tuple(sorted(words))
+    assert sketch_text("", "", 0).empty
+
+
+def _observation(n: int, title: str, body: str) -> Observation:
+    return Observation(
+        f"key-{n}", f"item-{n}", {}, Delivery("raw", 0, n), "", sketch_text(title, body, 0.0)
+    )
+
+
+def test_old_format_story_records_are_ignored_not_compared() -> None:
+    params = ledger.Params(story_threshold=DEFAULT_THRESHOLD, story_window_s=86400)
+    title, body = "Ferry strike ends after nine days", "Harbour workers accepted the offer."
+    first = _observation(1, title, body)
+    bucket = f"b2:{candidate_keys(first.sketch)[0]}"
+    # version-1 records of an earlier copy of the story, and one under a version-2 bucket
+    records: ledger.Records = {
+        "b:0:abc": [["old-item", "old-story", 0.0]],
+        "s:old-item": {"sig": [1, 2, 3], "story": "old-story", "at": 0.0},
+        bucket: [["old-item", "old-story", 0.0], ["bad-item", "bad-story", 0.0]],
+        "s2:old-item": {"sig": [1, 2, 3], "story": "old-story", "at": 0.0},
+        "s2:bad-item": {"v": SKETCH_VERSION, "sig": "not base64!", "w": "", "nm": "", "at": 0},
+    }
+    assert "b:0:abc" not in ledger.first_names([first])
+    outcome = ledger.decide([first, _observation(2, title, body)], records, params)
+    created, copy = outcome.decisions
+    assert created.verdict is copy.verdict is Verdict.CREATED
+    assert created.story_id == "item-1"  # not the old story: it cannot be compared
+    assert copy.story_id == "item-1" and copy.cluster_formed
+    assert outcome.writes["s2:item-1"]["v"] == SKETCH_VERSION
