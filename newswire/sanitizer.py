@@ -9,8 +9,10 @@ mailto, relative URLs resolved against the item's base, comments dropped, ``<scr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TypeVar
 
 import nh3
 
@@ -27,6 +29,7 @@ _URL_ATTRIBUTES = frozenset(
      "lowsrc", "dynsrc", "cite"}
 )  # fmt: skip
 _SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLOCK_TAGS = frozenset(
     {"address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
      "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
@@ -84,10 +87,25 @@ class _DangerScanner(HTMLParser):
 
 
 def _has_dangerous_markup(fragment: str) -> bool:
-    scanner = _DangerScanner()
-    scanner.feed(fragment)
-    scanner.close()
-    return scanner.found
+    return _parsed(_DangerScanner, fragment).found
+
+
+_P = TypeVar("_P", bound=HTMLParser)
+
+
+def _parsed(parser_type: Callable[[], _P], fragment: str) -> _P:
+    """``fragment`` fed to a new parser. html.parser (CPython 3.11/3.12) raises
+    AssertionError on a marked section it does not know (``<![CD%TA[``); such a section is
+    not markup a browser acts on, so the fragment is read again with it as text."""
+    parser = parser_type()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except AssertionError:
+        parser = parser_type()
+        parser.feed(fragment.replace("<![", "&lt;!["))
+        parser.close()
+    return parser
 
 
 class _TextCollector(HTMLParser):
@@ -115,8 +133,9 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.hidden:
             return
-        # Line breaks in the source are not line breaks in the rendering.
-        self.parts.append(data.replace("\r", " ").replace("\n", " "))
+        # Line breaks in the source are not line breaks in the rendering; C0 controls (a
+        # NUL from "&#0;" in a not-well-formed feed) are not text at all.
+        self.parts.append(_CONTROLS.sub("", data).replace("\r", " ").replace("\n", " "))
 
 
 def html_to_text(fragment: str) -> str:
@@ -124,11 +143,8 @@ def html_to_text(fragment: str) -> str:
     (paragraphs, list items, headings...) separated by a blank line, ``<br>`` kept as a
     newline; the content of script and style elements is not text. Never raises.
     """
-    collector = _TextCollector()
-    collector.feed(fragment)
-    collector.close()
     paragraphs = []
-    for block in re.split(r"\n{2,}", "".join(collector.parts)):
+    for block in re.split(r"\n{2,}", "".join(_parsed(_TextCollector, fragment).parts)):
         lines = (" ".join(line.split()) for line in block.split("\n"))
         paragraph = "\n".join(line for line in lines if line)
         if paragraph:

@@ -3,7 +3,9 @@
 httpx's own decoders inflate a whole network read at once (a 64 KiB read of zeros is
 ~64 MiB), so a compression bomb could exhaust memory before any cap is checked. Here the
 raw bytes are read with ``aiter_raw`` and inflated by :class:`Inflater`, which never yields
-more than it is asked for.
+more than it is asked for. Stacked codings (``Content-Encoding: gzip, gzip``, RFC 9110
+§8.4) are undone layer by layer, each layer's output capped, so a bomb inside a bomb is cut
+like a single one (issue 8).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from producers.fetch_errors import BadResponse, TooLarge
 # Only what Inflater decodes with a bound; br/zstd would need decoders we do not ship.
 ACCEPT_ENCODING = "gzip, deflate"
 _DECODABLE = ("gzip", "x-gzip", "deflate")
+# Layers of coding accepted on one response; real servers send one, more is an attack.
+MAX_CODINGS = 3
 
 
 class Inflater:
@@ -55,12 +59,33 @@ class Inflater:
         return bytes(out)
 
 
+class _Layers:
+    """Undo stacked codings (listed in the order they were applied, so decoded in reverse)
+    with every layer's total output capped: no layer ever holds more than ``cap`` + 1."""
+
+    def __init__(self, codings: list[str], cap: int) -> None:
+        self._inflaters = [Inflater() for _ in codings]
+        self._produced = [0] * len(codings)
+        self._cap = cap
+
+    def feed(self, raw: bytes) -> bytes:
+        """Decode ``raw`` through every layer. Raises TooLarge once a layer passes the cap."""
+        data = raw
+        for i, inflater in enumerate(reversed(self._inflaters)):
+            data = inflater.feed(data, self._cap - self._produced[i] + 1)
+            self._produced[i] += len(data)
+            if self._produced[i] > self._cap:
+                raise TooLarge(f"decoded body over {self._cap} bytes (coding layer {i + 1})")
+        return data
+
+
 async def read_capped_body(resp: httpx.Response, cap: int) -> bytes:
     """The decoded body of a streamed ``resp``, at most ``cap`` bytes.
 
-    Raises TooLarge as soon as the declared length, the raw bytes read or the decoded bytes
-    pass ``cap`` (so a bomb is cut after at most ``cap`` + one read of output), and
-    BadResponse for an unsupported or corrupt Content-Encoding.
+    Raises TooLarge as soon as the declared length, the raw bytes read or the bytes decoded
+    by any coding layer pass ``cap`` (so a bomb, stacked or not, is cut after at most
+    ``cap`` + one read of output per layer), and BadResponse for an unsupported or corrupt
+    Content-Encoding or more than ``MAX_CODINGS`` layers.
     """
     length = resp.headers.get("content-length", "")
     if length.isascii() and length.isdigit() and int(length) > cap:
@@ -70,9 +95,10 @@ async def read_capped_body(resp: httpx.Response, cap: int) -> bytes:
         for c in resp.headers.get("content-encoding", "").split(",")
         if c.strip() and c.strip().lower() != "identity"
     ]
-    if len(codings) > 1 or (codings and codings[0] not in _DECODABLE):
-        raise BadResponse(f"{resp.url}: unsupported Content-Encoding {codings}")
-    inflater = Inflater() if codings else None
+    if len(codings) > MAX_CODINGS or any(c not in _DECODABLE for c in codings):
+        shown = ", ".join(codings[: MAX_CODINGS + 1])
+        raise BadResponse(f"{resp.url}: unsupported Content-Encoding {shown!r}")
+    layers = _Layers(codings, cap) if codings else None
     body = bytearray()
     raw_total = 0
     async for raw in resp.aiter_raw():
@@ -80,7 +106,10 @@ async def read_capped_body(resp: httpx.Response, cap: int) -> bytes:
         # Cap before decompression too (DESIGN.md): bounds a lying or missing length.
         if raw_total > cap:
             raise TooLarge(f"{resp.url}: body over {cap} bytes")
-        body += inflater.feed(raw, cap - len(body) + 1) if inflater else raw
+        try:
+            body += layers.feed(raw) if layers else raw
+        except TooLarge as exc:
+            raise TooLarge(f"{resp.url}: {exc}") from None
         if len(body) > cap:
             raise TooLarge(f"{resp.url}: decoded body over {cap} bytes")
     return bytes(body)

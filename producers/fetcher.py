@@ -11,12 +11,13 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from weakref import WeakValueDictionary
 
 import anyio
 import httpx
 
+from newswire.closing import AsyncClosing
 from newswire.errors import ConfigError, FetchError
 from producers.body_cap import ACCEPT_ENCODING, read_capped_body
 from producers.fetch_errors import (
@@ -124,9 +125,13 @@ def _translated(url: httpx.URL) -> Iterator[None]:
         raise BadResponse(f"{url}: {exc}") from exc
     except httpx.TransportError as exc:  # connect/read/write errors, TLS failures
         raise ConnectError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    except httpx.InvalidURL as exc:
+        # httpx builds the next request of every 3xx, even unfollowed, and raises this for
+        # some Locations (``javascript:alert(1)``) before we see the response (issue 8).
+        raise RedirectError(f"{url}: unusable Location: {exc}") from exc
 
 
-class Fetcher:
+class Fetcher(AsyncClosing):
     """Fetches feeds under a ``FetchPolicy``. An async context manager; owns its transport.
 
     Raises ``ConfigError`` for a malformed ``allow_networks`` CIDR. Without ``transport``
@@ -165,14 +170,6 @@ class Fetcher:
         if self._closed:
             raise RuntimeError("Fetcher is closed")
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the connection pool. Idempotent."""

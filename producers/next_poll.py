@@ -36,6 +36,7 @@ REASONS = frozenset(
         "host_budget", "host_retry_after", "disabled", "error",
     }
 )  # fmt: skip
+HINT_CAP_S = 366 * 86400.0  # no header may hold a feed for more than a year
 _HINTS = frozenset({"ttl", "sy_update", "max_age", "expires", "retry_after"})
 _SY_PERIODS = {  # RSS 1.0 Syndication module: updatePeriod
     b"hourly": 3600.0, b"daily": 86400.0, b"weekly": 7 * 86400.0,
@@ -166,7 +167,13 @@ def read_http_hints(headers: Mapping[str, str], now: float) -> HttpHints:
         elif (until := _http_date(retry)) is not None:
             date = _http_date(headers.get("date"))
             retry_after_s = max(0.0, until - (date if date is not None else now))
-    return HttpHints(max_age_s, expires_s, retry_after_s)
+    return HttpHints(*(_capped(v) for v in (max_age_s, expires_s, retry_after_s)))
+
+
+def _capped(seconds: float | None) -> float | None:
+    """A server's delay cut to ``HINT_CAP_S``: "Retry-After: 1000000000000" must not push
+    a time past year 9999, where datetime arithmetic raises."""
+    return None if seconds is None else min(float(seconds), HINT_CAP_S)
 
 
 def interval_from_dates(published: Sequence[float], now: float) -> float | None:

@@ -28,6 +28,9 @@ from schemas.validation import schema_errors
 
 __all__ = ["CORPUS", "REPO"]
 
+# Issue 8: the scenario report and the `reliability` cadence, for every test directory.
+pytest_plugins = ["scenario_report"]
+
 
 @pytest.fixture(autouse=True)
 def _contract_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:

@@ -5,17 +5,13 @@ crash. (The fetcher's own behaviour is unit-tested in tests/unit/test_fetcher.py
 from __future__ import annotations
 
 import random
-import socketserver
-import threading
 import time
-import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from http.server import ThreadingHTTPServer
-from typing import Any
 
 import pytest
 import pytest_asyncio
-from http_routes import RouteHandler
+from bombs import zeros
+from route_server import Handler, Server, serve
 
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.table import read_topic
@@ -31,54 +27,8 @@ from producers.service import ProducerService, fetch_policy
 
 pytestmark = pytest.mark.kafka
 
-Action = Callable[["Handler"], None]
+Action = Callable[[Handler], None]
 GOOD = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://news.example/x</link></item></channel></rss>'
-
-
-class Handler(RouteHandler):
-    protocol_version = "HTTP/1.1"
-    server: Server
-
-    def do_GET(self) -> None:
-        self.server.hits.append(self.path)
-        action = self.server.routes.get(self.path)
-        if action is None:
-            self.reply(404, b"no route")
-        else:
-            action(self)
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, host: str) -> None:
-        self.routes: dict[str, Action] = {}
-        self.hits: list[str] = []
-        super().__init__((host, 0), Handler)
-
-    def server_bind(self) -> None:  # skip HTTPServer's reverse DNS lookup
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "localhost", self.server_address[1]
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # the client hangs up on purpose (caps, deadlines)
-
-    def url(self, path: str) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}{path}"
-
-
-def serve(host: str) -> Iterator[Server]:
-    server = Server(host)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture
@@ -128,14 +78,7 @@ def chunked_50mb(h: Handler) -> None:
         return
 
 
-def gzip_bomb() -> bytes:
-    """50 MiB of zeros, gzip-compressed (about 50 KiB)."""
-    c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    zeros = bytes(2**20)
-    return b"".join([*(c.compress(zeros) for _ in range(50)), c.flush()])
-
-
-BOMB = gzip_bomb()
+BOMB = zeros(50, "gzip")  # 50 MiB of zeros, about 50 KiB on the wire
 
 # name -> (route, expected outcome); "{other}" is the 127.0.0.2 server's base URL
 CASES: dict[str, tuple[Callable[[Server], Action], str]] = {
@@ -199,7 +142,7 @@ async def test_hostile_server_ends_in_a_clear_outcome(
     assert (state.last_outcome, state.consecutive_errors) == (outcome, 1)
     assert state.last_error and state.next_poll and state.next_poll_reason == "backoff"
     assert state.health == "failing" and state.body_hash is None
-    assert elsewhere.hits == []  # nothing ever reached the address that is not allowed
+    assert elsewhere.requests == []  # nothing ever reached the address that is not allowed
     assert await read_topic(settings.kafka_bootstrap, Topics(settings.topic_prefix).raw) == []
 
 
@@ -235,4 +178,4 @@ async def test_the_service_survives_every_hostile_feed_at_once(
         assert metrics.fetches.labels(outcome)._value.get() == count
     assert metrics.feeds_by_state.labels("failing")._value.get() == len(CASES)
     assert metrics.feeds_by_state.labels("ok")._value.get() == 1
-    assert elsewhere.hits == []
+    assert elsewhere.requests == []

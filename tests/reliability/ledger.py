@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from factories import make_event
 
+from newswire.demo import FeedServer, Route
 from newswire.errors import BrokerUnavailable
 from newswire.kafka.producer import EventProducer, Record
 from newswire.metrics import Metrics
@@ -91,3 +96,56 @@ class LedgerPublisher:
                 except BrokerUnavailable:
                     self._ledger.producer_retries += 1
                     await asyncio.sleep(0.5)  # broker restarting: retry the chunk
+
+
+class LedgerFeeds:
+    """The ledger-driven feed simulator: ``count`` RSS feeds on a local :class:`FeedServer`
+    (``/ledger/<f>``, with ETags). :meth:`grow` appends items to feeds (a new version of
+    each) and records their guids as served; item ``i`` of feed ``f`` has guid ``ledger-<f>-<i>``
+    and a body no other item shares a phrase with (dedup must see them as distinct)."""
+
+    def __init__(self, server: FeedServer, count: int) -> None:
+        self._server = server
+        self._sizes = [0] * count
+        self.served: set[str] = set()
+        self.versions: defaultdict[str, list[datetime]] = defaultdict(list)  # path -> went live
+        self.urls = [server.url(f"/ledger/{f}") for f in range(count)]
+
+    def grow(self, n: int, feeds: Iterable[int] | None = None) -> None:
+        """Append ``n`` items to each of ``feeds`` (default: all): a new version of each."""
+        for f in range(len(self._sizes)) if feeds is None else feeds:
+            size = self._sizes[f] = self._sizes[f] + n
+            self.versions[f"/ledger/{f}"].append(datetime.now(UTC))
+            entries = "".join(self._entry(f, i) for i in range(size))
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger {f}</title>'
+            self._server.set_route(
+                f"/ledger/{f}",
+                Route(f"{body}{entries}</channel></rss>".encode(), "application/rss+xml"),
+            )
+            self.served.update(f"ledger-{f}-{i}" for i in range(size - n, size))
+
+    @staticmethod
+    def _entry(f: int, i: int) -> str:
+        words = " ".join(hashlib.sha256(f"{f}:{i}:{k}".encode()).hexdigest()[:9] for k in range(40))
+        return (
+            f"<item><title>Ledger feed {f}, item {i}</title><guid>ledger-{f}-{i}</guid>"
+            f"<link>https://news.example/ledger/{f}/{i}</link><description>{words}</description>"
+            "</item>"
+        )
+
+    def full_fetches(self) -> Counter[str]:
+        """Per feed path: how many 200 answers beyond the first each feed version got. A
+        live producer re-polls with the saved validators (304): a second 200 for one
+        version means the state of the first was never saved (the process died between
+        publishing and saving) and the feed was polled again."""
+        repeats: Counter[str] = Counter()
+        oks: defaultdict[str, list[datetime]] = defaultdict(list)
+        for r in self._server.requests:
+            if r.status == 200 and r.path in self.versions:
+                oks[r.path].append(r.time)
+        for path, went_live in self.versions.items():
+            bounds = [*went_live, datetime.max.replace(tzinfo=UTC)]
+            for start, end in itertools.pairwise(bounds):
+                n = sum(start <= t < end for t in oks[path])
+                repeats[path] += max(0, n - 1)
+        return repeats

@@ -22,9 +22,28 @@ KAFKA_SCRIPT = REPO / "deploy" / "kafka" / "local-kafka.sh"
 FAULT_EXIT = 87  # the exit code of the runner's fault_exit_mid_batch hook
 
 
+# Settings passed on as they are (the producer's polling, the cluster's replication, ...).
+_FORWARDED = (
+    "topic_replication_factor", "topic_min_insync_replicas", "producer_linger_ms",
+    "enrich_fulltext", "fetch_allow_networks", "poll_interval_s", "poll_min_interval_s",
+    "poll_max_interval_s", "poll_jitter", "poll_first_spread_s", "poll_adaptive",
+    "per_host_concurrency", "fetch_concurrency", "per_host_requests_per_minute",
+    "per_host_burst", "producer_session_timeout_s", "producer_heartbeat_s",
+)  # fmt: skip
+
+
+def _env_value(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def service_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment of a service process: the test's settings, nothing inherited."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env.update({f"NEWSWIRE_{n.upper()}": _env_value(getattr(settings, n)) for n in _FORWARDED})
     env.update(
         NEWSWIRE_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
         NEWSWIRE_TOPIC_PREFIX=settings.topic_prefix,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ledger import Ledger, LedgerPublisher
@@ -24,12 +25,18 @@ UNSAFE = {
 }
 
 
+def settings_for(make_settings: Callable[..., Settings], bootstrap: str) -> Settings:
+    """The scenarios' settings: 3 partitions, 20 s Kafka timeouts, a 5 s drain deadline."""
+    return make_settings(bootstrap, kafka_timeout_s=20.0, drain_timeout_s=5.0, topic_partitions=3)
+
+
 def store_db(settings: Settings) -> Path:
     return Path(settings.store_url.removeprefix("sqlite:///"))
 
 
-async def _finish(settings: Settings, service: Service, ledger: Ledger) -> Verdict:
-    """Run the store until quiet, stop it (must exit 0), verify."""
+async def finish_store(settings: Settings, service: Service, ledger: Ledger) -> Verdict:
+    """Run the store until quiet (its group's offsets at the end of the enriched topic),
+    stop it (it must exit 0 on SIGTERM), and verify the ledger against topic and store."""
     topics = Topics(settings.topic_prefix)
     service.start()
     try:
@@ -47,7 +54,7 @@ async def _finish(settings: Settings, service: Service, ledger: Ledger) -> Verdi
     return await verify(
         bootstrap=settings.kafka_bootstrap,
         topic=topics.enriched,
-        db=store_db(settings),
+        store_url=settings.store_url,
         served=ledger.served,
         acknowledged=ledger.acknowledged,
     )
@@ -111,7 +118,7 @@ async def store_killed_mid_batch(
         await publishing
     finally:
         publishing.cancel()
-    verdict = await _finish(settings, Service(("store",), service_env(settings), log), ledger)
+    verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     name = "store consumer SIGKILLed mid-batch, repeatedly"
     return ScenarioResult(
         name=name if unsafe is None else f"{name} [control: {unsafe}]",
@@ -147,7 +154,9 @@ async def sigterm_under_load(
     try:
         async with asyncio.timeout(60):
             # polling a database file another process writes: no event to wait on
-            while not stored_rows(store_db(settings))[0]:  # noqa: ASYNC110
+            while not stored_rows(store_db(settings))[0]:
+                if not service.alive():
+                    raise RuntimeError(f"the store died:\n{service.tail()}")
                 await asyncio.sleep(0.05)
         evidence["stored_before_sigterm"] = len(stored_rows(store_db(settings))[0])
         if broker is not None:
@@ -163,7 +172,7 @@ async def sigterm_under_load(
         raise
     evidence["backlog_at_sigterm"] = items - max(0, await _committed_total(settings))
     evidence["exit_seconds"] = round(seconds, 1)
-    verdict = await _finish(settings, Service(("store",), service_env(settings), log), ledger)
+    verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     frozen = " with the broker frozen (SIGSTOP)" if broker is not None else ""
     result = ScenarioResult(
         name=f"SIGTERM under load{frozen}",
@@ -217,7 +226,7 @@ async def broker_killed_during_production(
         await store.kill()
         raise
     code, _ = await store.terminate()  # survived the outages: SIGTERM, then a clean final run
-    verdict = await _finish(settings, Service(("store",), service_env(settings), log), ledger)
+    verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     return ScenarioResult(
         name="broker SIGKILLed and restarted during production (separate broker)",
         items=verdict.served,

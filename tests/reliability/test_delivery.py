@@ -14,8 +14,13 @@ from pathlib import Path
 
 import pytest
 from procs import SeparateBroker
-from scenarios import broker_killed_during_production, sigterm_under_load, store_killed_mid_batch
-from verify import Report, ScenarioResult
+from scenarios import (
+    broker_killed_during_production,
+    settings_for,
+    sigterm_under_load,
+    store_killed_mid_batch,
+)
+from verify import Report, assert_clean, assert_control_caught
 
 from newswire.settings import Settings
 
@@ -31,29 +36,6 @@ def separate_broker() -> Iterator[SeparateBroker]:
     asyncio.run(broker.start())
     yield broker
     asyncio.run(broker.stop())
-
-
-def settings_for(make_settings: Callable[..., Settings], bootstrap: str) -> Settings:
-    return make_settings(bootstrap, kafka_timeout_s=20.0, drain_timeout_s=5.0, topic_partitions=3)
-
-
-def assert_clean(result: ScenarioResult, report: Report, *evidence: str) -> None:
-    result.judge(evidence_keys=evidence)
-    report.add(result)
-    assert all(result.fault_evidence.get(k) for k in evidence), f"inconclusive: {result}"
-    assert result.lost == 0, result
-    assert result.duplicates == 0, result
-    assert result.passed, result
-
-
-def assert_control_caught(
-    safe: ScenarioResult | None, control: ScenarioResult, report: Report
-) -> None:
-    control.control_detected = control.lost > 0 or control.duplicates > 0
-    control.passed = control.control_detected
-    control.notes = "unsafe configuration: the verifier must report loss or duplicates"
-    report.add(control)
-    assert control.control_detected, f"harness blind: unsafe run looked clean: {control}"
 
 
 # -- the fast subset (make test) --

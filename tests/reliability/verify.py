@@ -1,5 +1,6 @@
 """The verifier: once the pipeline is quiet, compare what was served, acknowledged, found in
-a topic and stored; and the scenario record that goes into the report.
+a topic and stored. (The scenario record, ``ScenarioResult``, and the ``Report`` live in
+tests/scenario_report.py, shared with tests/security; re-exported here.)
 
 Quiet = a consumer group's committed offsets reached the end of its input topic. ``lost``
 counts acknowledged items that are not stored; ``duplicates`` counts stored rows beyond one
@@ -9,17 +10,20 @@ per item id or per dedup key. A scenario without fault evidence is inconclusive,
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import sqlite3
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from scenario_report import Report as Report
+from scenario_report import ScenarioResult as ScenarioResult
 
 from newswire.kafka.table import read_topic
-from schemas.envelope import decode_event
+from schemas.envelope import EventDecodeError, decode_event
 
 
 async def committed_offsets(
@@ -53,6 +57,17 @@ async def quiet(
         await consumer.stop()
 
 
+async def until(check: Callable[[], Awaitable[bool]], timeout_s: float, what: str) -> None:
+    """Return once ``check()`` holds (polled every 0.25 s); AssertionError naming ``what``
+    after ``timeout_s``."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not await check():  # noqa: ASYNC110 - polling Kafka or a file: no event
+                await asyncio.sleep(0.25)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout_s} s waiting for {what}") from None
+
+
 def stored_rows(db: Path) -> tuple[Counter[str], Counter[str]]:
     """Rows of a SQLite item store: counts per item id and per dedup key (read-only)."""
     if not db.exists():
@@ -66,9 +81,13 @@ def stored_rows(db: Path) -> tuple[Counter[str], Counter[str]]:
 
 
 async def topic_ids(bootstrap: str, topic: str) -> Counter[str]:
-    """Item ids of every record in ``topic`` (a redelivery or retry appears twice)."""
-    records = await read_topic(bootstrap, topic)
-    return Counter(decode_event(r.headers, r.value).item.item_id for r in records)
+    """Item ids of every event in ``topic`` (a redelivery or retry appears twice); records
+    that are no event (poison) are not counted."""
+    ids: Counter[str] = Counter()
+    for record in await read_topic(bootstrap, topic):
+        with contextlib.suppress(EventDecodeError):
+            ids[decode_event(record.headers, record.value).item.item_id] += 1
+    return ids
 
 
 @dataclass
@@ -86,11 +105,25 @@ class Verdict:
         return self.lost == 0 and self.duplicates == 0
 
 
+def store_rows(store_url: str) -> tuple[Counter[str], Counter[str]]:
+    """Rows of the item store at ``store_url`` (SQLite or PostgreSQL): counts per item id
+    and per dedup key."""
+    if store_url.startswith("sqlite:///"):
+        return stored_rows(Path(store_url.removeprefix("sqlite:///")))
+    with psycopg.connect(store_url, connect_timeout=10) as conn:
+        try:
+            rows = conn.execute("SELECT item_id, dedup_key FROM items").fetchall()
+        except psycopg.errors.UndefinedTable:  # the store has not migrated yet
+            return Counter(), Counter()
+    return Counter(r[0] for r in rows), Counter(r[1] for r in rows)
+
+
 async def verify(
-    *, bootstrap: str, topic: str, db: Path, served: set[str], acknowledged: set[str]
+    *, bootstrap: str, topic: str, store_url: str, served: set[str], acknowledged: set[str]
 ) -> Verdict:
+    """Compare what was served and acknowledged with ``topic`` and the store (quiet first)."""
     in_topic = await topic_ids(bootstrap, topic)
-    by_id, by_key = stored_rows(db)
+    by_id, by_key = await asyncio.to_thread(store_rows, store_url)
     return Verdict(
         served=len(served),
         acknowledged=len(acknowledged),
@@ -102,74 +135,24 @@ async def verify(
     )
 
 
-@dataclass
-class ScenarioResult:
-    """One row of report.json. ``control_detected`` is None for a scenario without an
-    unsafe control run (not a durability scenario)."""
-
-    name: str
-    items: int
-    lost: int
-    duplicates: int
-    fault_evidence: dict[str, Any]
-    control_detected: bool | None
-    passed: bool = False
-    seconds: float = 0.0
-    notes: str = ""
-    control: dict[str, Any] = field(default_factory=dict)
-
-    def judge(self, *, evidence_keys: tuple[str, ...]) -> None:
-        """Set ``passed``: clean, the fault demonstrably hit, and the control detected."""
-        bit = all(self.fault_evidence.get(k, 0) for k in evidence_keys)
-        if not bit:
-            self.notes = (self.notes + " inconclusive: no evidence the fault hit").strip()
-        self.passed = (
-            self.lost == 0 and self.duplicates == 0 and bit and self.control_detected is not False
-        )
+def assert_clean(result: ScenarioResult, report: Report, *evidence: str) -> None:
+    """Judge ``result``, add it to the report, and fail unless the fault demonstrably hit
+    (every ``evidence`` key non-zero) and nothing was lost or stored twice."""
+    result.judge(evidence_keys=evidence)
+    report.add(result)
+    assert all(result.fault_evidence.get(k) for k in evidence), f"inconclusive: {result}"
+    assert result.lost == 0, result
+    assert result.duplicates == 0, result
+    assert result.passed, result
 
 
-class Report:
-    """Scenario results of one session, written as report.json and report.md."""
-
-    def __init__(self) -> None:
-        self.results: list[ScenarioResult] = []
-
-    def add(self, result: ScenarioResult) -> None:
-        self.results.append(result)
-        print(f"\nreliability: {json.dumps(asdict(result), sort_keys=True)}")
-
-    def write(self, directory: Path, *, seconds: float) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        rows = [asdict(r) for r in self.results]
-        (directory / "report.json").write_text(
-            json.dumps({"seconds": round(seconds, 1), "scenarios": rows}, indent=2) + "\n"
-        )
-        lines = [
-            "# newswire reliability report (issue 8)",
-            "",
-            f"{len(rows)} scenarios, {sum(r.passed for r in self.results)} passed, "
-            f"session {seconds:.0f} s.",
-            "",
-            "| scenario | items | lost | duplicates | fault evidence | control detected | passed |",
-            "| --- | ---: | ---: | ---: | --- | --- | --- |",
-        ]
-        for r in self.results:
-            evidence = ", ".join(f"{k}={v}" for k, v in r.fault_evidence.items())
-            control = (
-                "n/a" if r.control_detected is None else ("yes" if r.control_detected else "NO")
-            )
-            lines.append(
-                f"| {r.name} | {r.items} | {r.lost} | {r.duplicates} | {evidence} | {control} "
-                f"| {'yes' if r.passed else 'NO'} |"
-            )
-        notes = [f"- {r.name}: {r.notes}" for r in self.results if r.notes]
-        controls = [
-            f"- {r.name}: " + ", ".join(f"{k}={v}" for k, v in r.control.items())
-            for r in self.results
-            if r.control
-        ]
-        if controls:
-            lines += ["", "## Control runs (unsafe configuration)", "", *controls]
-        if notes:
-            lines += ["", "## Notes", "", *notes]
-        (directory / "report.md").write_text("\n".join(lines) + "\n")
+def assert_control_caught(
+    safe: ScenarioResult | None, control: ScenarioResult, report: Report
+) -> None:
+    """Mark a control run (unsafe configuration) detected when the verifier found loss or
+    duplicates, add it to the report, and fail when it did not: the harness would be blind."""
+    control.control_detected = control.lost > 0 or control.duplicates > 0
+    control.passed = control.control_detected
+    control.notes = "unsafe configuration: the verifier must report loss or duplicates"
+    report.add(control)
+    assert control.control_detected, f"harness blind: unsafe run looked clean: {control}"

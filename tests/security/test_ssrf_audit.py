@@ -1,7 +1,9 @@
 """Issue 8, security: SSRF targets directly, through redirects and by DNS rebinding, with a
 ``sys.addaudithook`` on ``socket.connect`` recording every connection attempt the process
 makes, so the test proves zero attempts to blocked addresses (DESIGN.md, Safety of fetching
-and parsing).
+and parsing). The control: a plain httpx client without the guard, whose attempts the hook
+must record (so the hook can see a leak); ``make reliability`` reports all of it as one
+scenario.
 
 The hook also *refuses* (raises) any connect to an address other than 127.0.0.1, so even a
 broken guard cannot send traffic anywhere else. Names resolve through an injectable
@@ -18,7 +20,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
+import httpx
 import pytest
+from scenario_report import Report, ScenarioResult
 
 from newswire.errors import FetchError
 from producers.fetcher import BlockedAddress, Fetcher, FetchPolicy
@@ -74,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def origin() -> Iterator[tuple[int, dict[str, tuple[int, dict[str, str]]]]]:
     """An HTTP server on 127.0.0.1 (the only allowed address); routes: path -> reply."""
-    routes: ClassVar[dict[str, tuple[int, dict[str, str]]]] = {}
+    routes: dict[str, tuple[int, dict[str, str]]] = {}
     handler = type("Handler", (_Handler,), {"routes": routes})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
@@ -155,38 +159,33 @@ def fetcher(allow: tuple[str, ...]) -> Fetcher:
     return Fetcher(policy, transport=guarded_transport(parse_networks(allow), resolver=resolver))
 
 
-async def test_direct_ssrf_targets_never_connect(connects: list[tuple[str, int]]) -> None:
-    """No allow-list: every spelling is refused before any connection attempt."""
-    assert len(DIRECT) >= 20
+Origin = tuple[int, dict[str, tuple[int, dict[str, str]]]]
+
+
+async def direct_blocked() -> int:
+    """Fetch every DIRECT spelling without an allow-list; how many were BlockedAddress
+    (every one must fail with some FetchError)."""
     blocked = 0
     async with fetcher(()) as f:
         for template in DIRECT:
             with pytest.raises(FetchError) as info:
                 await f.fetch(template.format(p=8080))
             blocked += isinstance(info.value, BlockedAddress)
-    print(f"\nssrf direct: {len(DIRECT)} targets, {blocked} BlockedAddress, connects={connects}")
-    assert connects == []
-    assert blocked >= 20
+    return blocked
 
 
-async def test_ssrf_targets_through_redirects_never_connect(
-    origin: tuple[int, dict[str, tuple[int, dict[str, str]]]], connects: list[tuple[str, int]]
-) -> None:
+async def redirects_blocked(origin: Origin) -> int:
+    """Each REDIRECTED spelling as the Location of a 302 from the allowed origin."""
     port, routes = origin
-    assert len(REDIRECTED) >= 15
     async with fetcher(("127.0.0.1/32",)) as f:
         for i, template in enumerate(REDIRECTED):
             routes[f"/r{i}"] = (302, {"Location": template.format(p=port)})
             with pytest.raises(BlockedAddress):
                 await f.fetch(f"http://127.0.0.1:{port}/r{i}")
-    # every attempt went to the allowed origin, one per redirect followed
-    assert {c for c in connects} == {("127.0.0.1", port)}, connects
-    assert len(connects) == len(REDIRECTED)
+    return len(REDIRECTED)
 
 
-async def test_dns_rebinding_is_vetted_on_every_connect(
-    origin: tuple[int, dict[str, tuple[int, dict[str, str]]]], connects: list[tuple[str, int]]
-) -> None:
+async def rebinding_blocked(origin: Origin) -> int:
     """The name first answers the allowed address, then (next hop) the metadata address."""
     port, routes = origin
     answers = iter([["127.0.0.1"], ["169.254.169.254"], ["169.254.169.254"]])
@@ -202,4 +201,85 @@ async def test_dns_rebinding_is_vetted_on_every_connect(
     async with Fetcher(policy, transport=transport) as f:
         with pytest.raises(BlockedAddress, match=r"169\.254\.169\.254"):
             await f.fetch(f"http://rebind.test:{port}/first")
+    return 1
+
+
+async def unguarded_attempts(connects: list[tuple[str, int]], port: int) -> int:
+    """The control: a client without the guard tries blocked addresses; the hook records
+    (and refuses) each attempt, so nothing leaves 127.0.0.1."""
+    before = len(connects)
+    async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
+        for url in (f"http://127.0.0.2:{port}/", "http://169.254.169.254/latest/meta-data/"):
+            with pytest.raises(httpx.ConnectError):
+                await client.get(url)
+    return len(connects) - before
+
+
+def to_blocked(connects: list[tuple[str, int]], port: int) -> list[tuple[str, int]]:
+    return [c for c in connects if c != ("127.0.0.1", port)]
+
+
+async def test_direct_ssrf_targets_never_connect(connects: list[tuple[str, int]]) -> None:
+    """No allow-list: every spelling is refused before any connection attempt."""
+    assert len(DIRECT) >= 20
+    blocked = await direct_blocked()
+    print(f"\nssrf direct: {len(DIRECT)} targets, {blocked} BlockedAddress, connects={connects}")
+    assert connects == []
+    assert blocked >= 20
+
+
+async def test_ssrf_targets_through_redirects_never_connect(
+    origin: Origin, connects: list[tuple[str, int]]
+) -> None:
+    port, _ = origin
+    assert len(REDIRECTED) >= 15
+    await redirects_blocked(origin)
+    # every attempt went to the allowed origin, one per redirect followed
+    assert {c for c in connects} == {("127.0.0.1", port)}, connects
+    assert len(connects) == len(REDIRECTED)
+
+
+async def test_dns_rebinding_is_vetted_on_every_connect(
+    origin: Origin, connects: list[tuple[str, int]]
+) -> None:
+    port, _ = origin
+    await rebinding_blocked(origin)
     assert connects == [("127.0.0.1", port)]
+
+
+async def test_the_hook_sees_an_unguarded_client(
+    origin: Origin, connects: list[tuple[str, int]]
+) -> None:
+    """Without this, "zero attempts recorded" could mean a hook that records nothing."""
+    port, _ = origin
+    assert await unguarded_attempts(connects, port) == 2
+    assert connects == [("127.0.0.2", port), ("169.254.169.254", 80)]
+
+
+@pytest.mark.reliability
+async def test_ssrf_scenario(
+    origin: Origin, connects: list[tuple[str, int]], report: Report
+) -> None:
+    """Every SSRF path at once, as one report entry, with the unguarded control."""
+    port, _ = origin
+    blocked = await direct_blocked() + await redirects_blocked(origin)
+    blocked += await rebinding_blocked(origin)
+    leaked = to_blocked(connects, port)
+    control = await unguarded_attempts(connects, port)
+    entry = ScenarioResult(
+        name="security: SSRF (direct, redirects, DNS rebinding)",
+        items=len(DIRECT) + len(REDIRECTED) + 1,
+        lost=0,
+        duplicates=0,
+        fault_evidence={
+            "blocked": blocked,
+            "connect_attempts_to_blocked_addresses": len(leaked),
+            "connect_attempts_to_allowed_origin": len(connects) - control - len(leaked),
+        },
+        control_detected=control == 2,
+        control={"unguarded_client_attempts_recorded": control},
+    )
+    entry.judge(evidence_keys=("blocked",))
+    entry.passed = entry.passed and not leaked
+    report.add(entry)
+    assert leaked == [] and entry.passed, entry

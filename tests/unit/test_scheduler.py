@@ -16,6 +16,7 @@ from newswire.metrics import Metrics
 from producers.clock import VirtualClock
 from producers.feed_state import FeedState, epoch, iso
 from producers.next_poll import (
+    HINT_CAP_S,
     REASONS,
     FeedHints,
     HttpHints,
@@ -257,6 +258,9 @@ def http_date(ts: float) -> str:
         ({"retry-after": http_date(NOW + 300), "date": http_date(NOW + 100)},
          HttpHints(retry_after_s=200)),
         ({"retry-after": "soon"}, HttpHints()),
+        # Absurd delays are cut to a year, so no time lands past datetime's year 9999.
+        ({"retry-after": "1000000000000"}, HttpHints(retry_after_s=HINT_CAP_S)),
+        ({"cache-control": "max-age=9999999999"}, HttpHints(max_age_s=HINT_CAP_S)),
     ],
 )  # fmt: skip
 def test_http_hints(headers: dict[str, str], expected: HttpHints) -> None:

@@ -1,0 +1,92 @@
+"""Issue 8: PostgreSQL down for 30 s under load, with the store as a real process
+(``newswire serve store`` on a PostgreSQL store URL).
+
+The database is a private cluster (:class:`faults.PrivatePostgres`), so the outage never
+touches the shared test instance. The store must stay up through the outage (it retries the
+batch it holds; transient errors never go to the DLQ), exit 0 on SIGTERM afterwards, and
+every acknowledged item must be stored once. The in-process version of this test, which also
+watches ``/readyz`` and the group generation, is tests/integration/test_store_stage.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from faults import PrivatePostgres
+from ledger import Ledger, LedgerPublisher
+from procs import Service, service_env
+from scenario_report import ScenarioResult
+from scenarios import finish_store
+from verify import store_rows, until
+
+from newswire.kafka.topics import ensure_topics, pipeline_topics
+from newswire.settings import Settings, Topics
+
+
+async def fresh_database(pg: PrivatePostgres) -> str:
+    """A new, empty database on ``pg``; its URL."""
+    name = f"reliability_{uuid.uuid4().hex[:10]}"
+
+    def create() -> None:
+        with psycopg.connect(pg.url("postgres"), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+
+    await asyncio.to_thread(create)
+    return pg.url(name)
+
+
+async def postgres_down(
+    settings: Settings, tmp: Path, pg: PrivatePostgres, *, items: int, down_s: float = 30.0
+) -> ScenarioResult:
+    """Items keep arriving while the database is stopped for ``down_s`` seconds."""
+    started = time.monotonic()
+    await pg.run("start")
+    settings = settings.model_copy(update={"store_url": await fresh_database(pg)})
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings))
+    ledger = Ledger()
+    publisher = LedgerPublisher(
+        settings, ledger, topics.enriched, items=items, chunk=25, pause_s=0.5, deadline_s=300
+    )
+    log = tmp / "store.log"
+    store = Service(("store",), service_env(settings), log).start()
+    publishing = asyncio.create_task(publisher.run())
+    evidence: dict[str, float] = {"db_down_s": down_s}
+    try:
+
+        async def storing() -> bool:
+            if not store.alive():
+                raise RuntimeError(f"the store died:\n{store.tail()}")
+            return bool((await asyncio.to_thread(store_rows, settings.store_url))[0])
+
+        await until(storing, 90, "the first stored rows")
+        await pg.run("stop")
+        acked_at_stop = len(ledger.acknowledged)
+        try:
+            await asyncio.sleep(down_s)  # the outage itself
+            evidence["acked_during_outage"] = len(ledger.acknowledged) - acked_at_stop
+            evidence["store_alive_through_outage"] = int(store.alive())
+        finally:
+            await pg.run("start")
+        await publishing
+    except BaseException:
+        publishing.cancel()
+        await store.kill()
+        raise
+    code, _ = await store.terminate()
+    evidence["store_exit_code_after_outage"] = code
+    evidence["db_down_logged"] = log.read_text(errors="replace").count("store database down")
+    verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
+    return ScenarioResult(
+        name=f"PostgreSQL down {down_s:.0f} s under load (private cluster, store process)",
+        items=verdict.served,
+        lost=verdict.lost,
+        duplicates=verdict.duplicates,
+        fault_evidence=evidence,
+        control_detected=None,
+        seconds=round(time.monotonic() - started, 1),
+    )

@@ -1,0 +1,75 @@
+"""Issue 8: poison events, a duplicate storm, schema skew (input_scenarios.py) and a 30 s
+PostgreSQL outage (postgres_outage.py), each through the real store process, each an entry
+of the reliability report. Their fast in-process versions stay in make test:
+tests/integration/test_runner.py (poison, handler crash), test_store_stage.py (storm,
+outage) and tests/unit/test_golden_events.py (contract compatibility)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from faults import PrivatePostgres
+from input_scenarios import duplicate_storm, poison_events, schema_skew
+from postgres_outage import postgres_down
+from scenario_report import Report
+from scenarios import settings_for
+from verify import assert_clean
+
+from newswire.settings import Settings
+
+pytestmark = [pytest.mark.kafka, pytest.mark.reliability, pytest.mark.slow]
+
+
+@pytest.mark.timeout(300)
+async def test_poison_events_all_in_dlq_good_events_all_stored(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    result = await poison_events(settings_for(make_settings, kafka_bootstrap), tmp_path, items=600)
+    assert result.fault_evidence["dlq_records"] == result.fault_evidence["poison_records"]
+    assert_clean(result, report, "poison_records", "dlq_records")
+
+
+@pytest.mark.timeout(300)
+async def test_duplicate_storm_stores_each_item_once(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    result = await duplicate_storm(settings, tmp_path, items=2000, copies=20)
+    assert result.fault_evidence["in_topic_repeats"] == 2000 * 19
+    assert_clean(result, report, "in_topic_repeats")
+
+
+@pytest.mark.timeout(300)
+async def test_schema_skew_is_consumed_not_dead_lettered(
+    make_settings: Callable[..., Settings], kafka_bootstrap: str, tmp_path: Path, report: Report
+) -> None:
+    result = await schema_skew(settings_for(make_settings, kafka_bootstrap), tmp_path, items=600)
+    assert result.fault_evidence["dlq_records"] == 0
+    assert_clean(result, report, "newer_events", "older_events")
+
+
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """The harness's own PostgreSQL on 5434 (started by the scenario), stopped at the end."""
+    import asyncio
+
+    pg = PrivatePostgres()
+    yield pg
+    asyncio.run(pg.run("stop"))
+
+
+@pytest.mark.timeout(400)
+async def test_postgres_down_30_s_loses_and_doubles_nothing(
+    make_settings: Callable[..., Settings],
+    kafka_bootstrap: str,
+    private_postgres: PrivatePostgres,
+    tmp_path: Path,
+    report: Report,
+) -> None:
+    settings = settings_for(make_settings, kafka_bootstrap)
+    result = await postgres_down(settings, tmp_path, private_postgres, items=2000)
+    assert result.fault_evidence["store_exit_code_after_outage"] == 0, result
+    assert result.fault_evidence["store_alive_through_outage"] == 1, result
+    assert_clean(result, report, "acked_during_outage", "db_down_logged")
