@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from types import TracebackType
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from newswire.closing import AsyncClosing
 
 ReadyCheck = Callable[[], bool]
 
 
-class HealthServer:
+class HealthServer(AsyncClosing):
     """Serves health and metrics on ``host:port`` (port 0 picks a free one).
 
     ``ready_checks`` are called on every ``/readyz``; all must return True. Close is
@@ -43,14 +44,6 @@ class HealthServer:
     async def __aenter__(self) -> HealthServer:
         self._server = await asyncio.start_server(self._handle, self._host, self._port)
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         if self._server is not None:

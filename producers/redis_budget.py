@@ -14,12 +14,12 @@ returns how long until a token is there. Redis errors raise :class:`PolitenessUn
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from newswire.closing import AsyncClosing
 from newswire.errors import TransientError
 from producers.politeness import PolitenessPolicy
 
@@ -45,7 +45,7 @@ class PolitenessUnavailable(TransientError):
     """Redis, which holds the shared per-host budget, did not answer."""
 
 
-class RedisBudget:
+class RedisBudget(AsyncClosing):
     """A :class:`~producers.politeness.SharedBudget` in Redis. An async context manager;
     ``aclose`` is idempotent. Safe to share between tasks of one event loop."""
 
@@ -64,11 +64,6 @@ class RedisBudget:
             await self.aclose()
             raise PolitenessUnavailable(f"politeness budget in Redis: {exc!r}") from exc
         return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         if not self._closed:

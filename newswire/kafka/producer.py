@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from types import TracebackType
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from newswire.closing import AsyncClosing
 from newswire.errors import BrokerUnavailable
 from newswire.log import get_logger
 from newswire.metrics import Metrics
@@ -41,7 +41,7 @@ class Record:
         return cls(topic, event.key, event.value(), event.headers())
 
 
-class EventProducer:
+class EventProducer(AsyncClosing):
     """Publishes records and waits for their acknowledgement.
 
     An async context manager; ``aclose`` is idempotent. Every call is bounded by
@@ -81,14 +81,6 @@ class EventProducer:
             raise BrokerUnavailable(f"producer could not connect: {exc!r}") from exc
         self._started = True
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Flush and stop, each under the outer timeout. Idempotent."""

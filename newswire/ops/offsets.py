@@ -12,12 +12,12 @@ import asyncio
 from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from newswire.closing import AsyncClosing
 from newswire.errors import BrokerUnavailable, ConfigError
 from newswire.kafka.topics import admin_client
 from newswire.settings import Settings
@@ -47,7 +47,7 @@ async def topic_partitions(admin: Any, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, n) for n in numbers]
 
 
-class OffsetProbe:
+class OffsetProbe(AsyncClosing):
     """Offsets of topics (beginning, end, by time) and groups (committed, members)."""
 
     def __init__(self, settings: Settings) -> None:
@@ -73,16 +73,12 @@ class OffsetProbe:
             await self._bounded(consumer.start())
             self._consumer = consumer
         except BaseException:
-            await self._stack.aclose()
+            await self.aclose()
             raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """Stop the consumer and the admin client (bounded). Idempotent."""
         await self._stack.aclose()
 
     async def _stop_consumer(self, consumer: Any) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
+from newswire.closing import AsyncClosing
 from newswire.errors import BrokerUnavailable, ConfigError
 from newswire.kafka.topics import admin_client
 from newswire.ops.offsets import topic_partitions
@@ -24,7 +24,7 @@ from newswire.settings import Settings
 Rec: TypeAlias = ConsumerRecord[bytes, bytes]  # aiokafka is untyped: Any to mypy
 
 
-class TopicReader:
+class TopicReader(AsyncClosing):
     """Every partition of ``topic``, from the beginning or from now on.
 
     ``remaining`` is how many records lie between the starting positions and the end
@@ -71,14 +71,6 @@ class TopicReader:
             await self.aclose()
             raise
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the consumer (bounded). Idempotent."""
