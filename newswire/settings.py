@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     unsafe_auto_commit: bool = False  # consumers auto-commit fetched offsets every 100 ms
     unsafe_acks_one: bool = False  # producer acks=1 without idempotence
     unsafe_commit_before_process: bool = False  # commit a batch's offsets before handling it
+    # the producer saves a feed's state (validators, body hash) before Kafka acknowledged
+    # the feed's items: a crash in between loses them (the next poll sees 304 / same hash)
+    unsafe_save_state_before_publish: bool = False
     # FAULT INJECTION, tests only: os._exit(87) in the middle of the Nth batch a consumer
     # handles, between its processing and its commit (unsafe orders: after the commit,
     # before the processing). 0 = off.

@@ -109,6 +109,8 @@ class Poller:
         self.gate = gate or HostGate(PolitenessPolicy.from_settings(settings), self.clock)
         self.rng = rng or random.Random()
         self.policy = SchedulePolicy.from_settings(settings)
+        if settings.unsafe_save_state_before_publish:
+            log.warning("UNSAFE: feed state saved before its items are acknowledged (issue 8)")
 
     def state(self, feed_id: str) -> FeedState | None:
         return self._states.get(feed_id)
@@ -190,15 +192,6 @@ class Poller:
         records = [
             Record.of(self._topics.raw, Event(EventType.OBSERVED, SOURCE, item)) for item in items
         ]
-        await self._producer.publish(records)
-        self._metrics.items_published.inc(len(records))
-        self._metrics.items_per_fetch.observe(len(records))
-        fetched = datetime.fromtimestamp(now, UTC)
-        for item in items:
-            if item.published is not None:
-                self._metrics.freshness.labels("published_to_fetched").observe(
-                    max(0.0, (fetched - item.published).total_seconds())
-                )
         hints = parsed.hints
         new_state = base.with_(
             **validators,
@@ -210,7 +203,25 @@ class Poller:
             skip_hours=tuple(sorted(hints.skip_hours)),
             skip_days=tuple(sorted(hints.skip_days)),
             post_interval_s=parsed.post_interval_s,
-        ).remember_items((i.item_id for i in items), now)
+        )
+        if self._settings.unsafe_save_state_before_publish:
+            # issue 8, CONTROL RUNS ONLY: state saved before the items are acknowledged
+            done = await self._done(
+                feed, new_state.remember_items((i.item_id for i in items), now), "ok",
+                len(items), http, now,
+            )  # fmt: skip
+        await self._producer.publish(records)
+        self._metrics.items_published.inc(len(records))
+        self._metrics.items_per_fetch.observe(len(records))
+        fetched = datetime.fromtimestamp(now, UTC)
+        for item in items:
+            if item.published is not None:
+                self._metrics.freshness.labels("published_to_fetched").observe(
+                    max(0.0, (fetched - item.published).total_seconds())
+                )
+        if self._settings.unsafe_save_state_before_publish:
+            return done
+        new_state = new_state.remember_items((i.item_id for i in items), now)
         return await self._done(feed, new_state, "ok", len(items), http, now)
 
     def _normalize(

@@ -4,8 +4,16 @@
 The database is a private cluster (:class:`faults.PrivatePostgres`), so the outage never
 touches the shared test instance. The store must stay up through the outage (it retries the
 batch it holds; transient errors never go to the DLQ), exit 0 on SIGTERM afterwards, and
-every acknowledged item must be stored once. The in-process version of this test, which also
-watches ``/readyz`` and the group generation, is tests/integration/test_store_stage.py.
+every acknowledged item must be stored once. Halfway through the outage the store is
+restarted (SIGTERM, as a rolling deploy would): it must exit 0 and abandon the batch it
+holds uncommitted, and its successor keeps retrying until the database is back.
+
+The control run (issue 8) is the same outage with the store committing before it stores
+(``NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS``): the batch the restart abandons is already
+committed, so the verifier must report it lost.
+
+The in-process version of this test, which also watches ``/readyz`` and the group
+generation, is tests/integration/test_store_stage.py.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from faults import PrivatePostgres
 from ledger import Ledger, LedgerPublisher
 from procs import Service, service_env
 from scenario_report import ScenarioResult
-from scenarios import finish_store
+from scenarios import UNSAFE, finish_store
 from verify import store_rows, until
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics
@@ -40,9 +48,16 @@ async def fresh_database(pg: PrivatePostgres) -> str:
 
 
 async def postgres_down(
-    settings: Settings, tmp: Path, pg: PrivatePostgres, *, items: int, down_s: float = 30.0
+    settings: Settings,
+    tmp: Path,
+    pg: PrivatePostgres,
+    *,
+    items: int,
+    down_s: float = 30.0,
+    unsafe: str | None = None,
 ) -> ScenarioResult:
-    """Items keep arriving while the database is stopped for ``down_s`` seconds."""
+    """Items keep arriving while the database is stopped for ``down_s`` seconds; the store
+    is restarted halfway through (``unsafe``: the stores run with that control setting)."""
     started = time.monotonic()
     await pg.run("start")
     settings = settings.model_copy(update={"store_url": await fresh_database(pg)})
@@ -53,7 +68,8 @@ async def postgres_down(
         settings, ledger, topics.enriched, items=items, chunk=25, pause_s=0.5, deadline_s=300
     )
     log = tmp / "store.log"
-    store = Service(("store",), service_env(settings), log).start()
+    env = service_env(settings, **(UNSAFE[unsafe] if unsafe else {}))
+    store = Service(("store",), env, log).start()
     publishing = asyncio.create_task(publisher.run())
     evidence: dict[str, float] = {"db_down_s": down_s}
     try:
@@ -67,7 +83,10 @@ async def postgres_down(
         await pg.run("stop")
         acked_at_stop = len(ledger.acknowledged)
         try:
-            await asyncio.sleep(down_s)  # the outage itself
+            await asyncio.sleep(down_s / 2)  # the outage itself, first half
+            evidence["restart_exit_code_during_outage"], _ = await store.terminate()
+            store = Service(("store",), env, log).start()
+            await asyncio.sleep(down_s / 2)
             evidence["acked_during_outage"] = len(ledger.acknowledged) - acked_at_stop
             evidence["store_alive_through_outage"] = int(store.alive())
         finally:
@@ -81,8 +100,9 @@ async def postgres_down(
     evidence["store_exit_code_after_outage"] = code
     evidence["db_down_logged"] = log.read_text(errors="replace").count("store database down")
     verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
+    name = f"PostgreSQL down {down_s:.0f} s under load (private cluster, store process)"
     return ScenarioResult(
-        name=f"PostgreSQL down {down_s:.0f} s under load (private cluster, store process)",
+        name=name if unsafe is None else f"{name} [control: {unsafe}]",
         items=verdict.served,
         lost=verdict.lost,
         duplicates=verdict.duplicates,

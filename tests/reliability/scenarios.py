@@ -22,6 +22,7 @@ UNSAFE = {
     "commit_before_process": {"NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS": "true"},
     "auto_commit": {"NEWSWIRE_UNSAFE_AUTO_COMMIT": "true"},
     "acks_one": {"NEWSWIRE_UNSAFE_ACKS_ONE": "true"},
+    "save_state_before_publish": {"NEWSWIRE_UNSAFE_SAVE_STATE_BEFORE_PUBLISH": "true"},
 }
 
 
@@ -182,7 +183,10 @@ async def sigterm_under_load(
         fault_evidence=evidence,
         control_detected=None,
         seconds=round(time.monotonic() - started, 1),
-        notes=f"exit code {code} after {seconds:.1f} s",
+        notes=f"exit code {code} after {seconds:.1f} s; control: none honest (the drain "
+        "finishes the batch in flight, so no unsafe commit order can lose it here; the "
+        "abandoned-batch path of a SIGTERM is the PostgreSQL outage's restart, whose "
+        "control is caught)",
     )
     return result, seconds, code
 
@@ -241,4 +245,6 @@ async def broker_killed_during_production(
         },
         control_detected=None,
         seconds=round(time.monotonic() - started, 1),
+        notes="control: the 3-node leader kill [control: acks_one]; on one node acks=1 "
+        "waits for the same single write as acks=all (no follower to lose records to)",
     )

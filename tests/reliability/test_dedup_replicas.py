@@ -8,6 +8,10 @@ created; each article under two identities is created once and aliased once, eve
 two copies are decided by different replicas on different partitions (the shared content
 fingerprint index). A ``created`` event may repeat only as the replay of one delivery after
 a rebalance or kill (counted as ``replays``).
+
+The control run (issue 8) is the same storm with auto-commit on
+(``NEWSWIRE_UNSAFE_AUTO_COMMIT``): the replica that crashes in its first batch has had that
+batch's offsets auto-committed, so the verifier must report lost unique items.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness import Workload, audit, caught_up, dedup_env, produce, start_dedup
+from harness import Audit, Workload, audit, caught_up, dedup_env, produce, start_dedup
+from procs import FAULT_EXIT
+from scenarios import UNSAFE
 from services import kill, terminate
-from verify import Report, ScenarioResult
+from verify import Report, ScenarioResult, assert_control_caught
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.settings import Settings
@@ -27,19 +33,20 @@ from newswire.settings import Settings
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
-async def test_three_replicas_with_rebalances_store_every_item_once(
-    make_settings: Callable[..., Settings],
-    kafka_bootstrap: str,
-    tmp_path: Path,
-    redis_url: str,
-    report: Report,
-) -> None:
-    settings = make_settings(kafka_bootstrap, dedup_store_url=redis_url, topic_partitions=6)
-    work = Workload.build(300)
+async def rebalance_storm(
+    settings: Settings, tmp_path: Path, *, items: int, unsafe: str | None = None
+) -> tuple[Workload, Audit, dict[str, int]]:
+    """Replicas join and leave while the raw events arrive (``unsafe``: every replica with
+    that control setting); one more replica crashes by the runner's fault hook in its first
+    batch (between publish and commit; with auto-commit, after the offsets were committed
+    and before the processing). Then the audit's figures (nothing asserted here but the
+    crash)."""
+    work = Workload.build(items)
     await ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings))
     log = tmp_path / "replicas.log"
-    env = dedup_env(settings)
+    env = dedup_env(settings, **(UNSAFE[unsafe] if unsafe else {}))
     procs = [start_dedup(env, log)]
+    crashing = start_dedup({**env, "NEWSWIRE_FAULT_EXIT_MID_BATCH": "1"}, log)
     producing = asyncio.create_task(produce(settings, work.events, chunks=12))
     rebalances = 0
     try:
@@ -54,9 +61,12 @@ async def test_three_replicas_with_rebalances_store_every_item_once(
                 kill(procs.pop(0))
             rebalances += 1
         await producing
+        crash_code = await asyncio.to_thread(crashing.wait, 60)
+        assert crash_code == FAULT_EXIT, f"fault hook did not fire (exit {crash_code}); see {log}"
         assert len([p for p in procs if p.poll() is None]) == 3
         await caught_up(settings, timeout_s=45)
     finally:
+        kill(crashing)
         for proc in procs:
             terminate(proc)
     result = await audit(settings, tmp_path)
@@ -73,19 +83,45 @@ async def test_three_replicas_with_rebalances_store_every_item_once(
         "unexpected_created": len(created_ids - expected),
         "duplicates_in_store": sum(n - 1 for n in result.store_keys.values()),
         "aliases": len(result.aliases),
-        "rebalances": rebalances,
+        "rebalances": rebalances + 1,  # the crash is one more
+        "hook_exits": 1,
     }
     print("\ndedup replica figures:", " ".join(f"{k}={v}" for k, v in figures.items()))
+    return work, result, figures
+
+
+@pytest.mark.parametrize(
+    "unsafe", [None, pytest.param("auto_commit", marks=[pytest.mark.reliability])]
+)
+async def test_three_replicas_with_rebalances_store_every_item_once(
+    unsafe: str | None,
+    make_settings: Callable[..., Settings],
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    redis_url: str,
+    report: Report,
+) -> None:
+    settings = make_settings(kafka_bootstrap, dedup_store_url=redis_url, topic_partitions=6)
+    work, result, figures = await rebalance_storm(settings, tmp_path, items=300, unsafe=unsafe)
+    name = "rebalance storm: 3 dedup replicas coming and going (issue 4 test)"
     scenario = ScenarioResult(
-        name="rebalance storm: 3 dedup replicas coming and going (issue 4 test)",
+        name=name if unsafe is None else f"{name} [control: {unsafe}]",
         items=figures["unique"],
         lost=figures["lost"],
         duplicates=figures["duplicates_in_store"],
-        fault_evidence={"rebalances": rebalances, "replays": figures["replays"]},
+        fault_evidence={
+            "rebalances": figures["rebalances"],
+            "hook_exits": figures["hook_exits"],
+            "replays": figures["replays"],
+        },
         control_detected=None,
     )
-    scenario.judge(evidence_keys=("rebalances",))
+    if unsafe:
+        assert_control_caught(None, scenario, report)
+        return
+    scenario.judge(evidence_keys=("rebalances", "hook_exits"))
     report.add(scenario)
+    created_ids = set(result.created)
     assert figures["lost"] == 0, figures
     assert figures["unexpected_created"] == 0, figures
     assert figures["stored"] == figures["unique"], figures

@@ -15,7 +15,7 @@ from input_scenarios import duplicate_storm, poison_events, schema_skew
 from postgres_outage import postgres_down
 from scenario_report import Report
 from scenarios import settings_for
-from verify import assert_clean
+from verify import assert_clean, assert_control_caught
 
 from newswire.settings import Settings
 
@@ -61,7 +61,13 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.mark.timeout(400)
+@pytest.mark.parametrize(
+    ("unsafe", "items", "down_s"), [(None, 2000, 30.0), ("commit_before_process", 600, 10.0)]
+)
 async def test_postgres_down_30_s_loses_and_doubles_nothing(
+    unsafe: str | None,
+    items: int,
+    down_s: float,
     make_settings: Callable[..., Settings],
     kafka_bootstrap: str,
     private_postgres: PrivatePostgres,
@@ -69,7 +75,13 @@ async def test_postgres_down_30_s_loses_and_doubles_nothing(
     report: Report,
 ) -> None:
     settings = settings_for(make_settings, kafka_bootstrap)
-    result = await postgres_down(settings, tmp_path, private_postgres, items=2000)
+    result = await postgres_down(
+        settings, tmp_path, private_postgres, items=items, down_s=down_s, unsafe=unsafe
+    )
+    if unsafe:
+        assert_control_caught(None, result, report)
+        return
+    assert result.fault_evidence["restart_exit_code_during_outage"] == 0, result
     assert result.fault_evidence["store_exit_code_after_outage"] == 0, result
     assert result.fault_evidence["store_alive_through_outage"] == 1, result
     assert_clean(result, report, "acked_during_outage", "db_down_logged")
