@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from types import TracebackType
+from typing import Self
 
 
 class AsyncClosing(ABC):
@@ -23,3 +24,23 @@ class AsyncClosing(ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class Closing(ABC):
+    """The same for the blocking resources (SQLite and PostgreSQL stores, the page cache):
+    ``with`` opens nothing more, and its exit is the idempotent ``close()``."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the resource holds. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -12,9 +12,9 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
 from consumers.enrich.extract import Article
+from newswire.closing import Closing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS pages (
 """
 
 
-class PageCache:
+class PageCache(Closing):
     """URL -> extracted :class:`Article` (or "none"), each entry valid for ``ttl_s``.
 
     Thread-safe (one connection behind a lock; calls are short). A context manager with an
@@ -43,17 +43,6 @@ class PageCache:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
-
-    def __enter__(self) -> PageCache:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the database. Idempotent."""

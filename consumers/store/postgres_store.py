@@ -19,7 +19,6 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 import orjson
@@ -41,6 +40,7 @@ from consumers.store.store import (
     normalize_language,
     plan_upsert,
 )
+from newswire.closing import Closing
 from newswire.sanitizer import html_to_text
 from schemas.item import Item
 
@@ -157,7 +157,7 @@ def _item(data: bytes) -> Item:
     return Item.model_validate_json(bytes(data))
 
 
-class PostgresStore:
+class PostgresStore(Closing):
     """Items in PostgreSQL; see the module docstring for connection handling."""
 
     def __init__(self, url: str) -> None:
@@ -318,14 +318,3 @@ class PostgresStore:
             if self._conn is not None:
                 conn, self._conn = self._conn, None
                 conn.close()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -44,6 +44,7 @@ from consumers.store.store import (
     normalize_language,
     utc_text,
 )
+from newswire.closing import Closing
 from newswire.errors import ConfigError
 from newswire.sanitizer import html_to_text
 from schemas.item import Item
@@ -206,7 +207,7 @@ def _columns(item: Item) -> dict[str, Any]:
     }
 
 
-class SqliteStore:
+class SqliteStore(Closing):
     """Items in one SQLite file: idempotent upserts, lookups, full-text search.
 
     Thread-safe: one connection (``check_same_thread=False``) guarded by a lock, so the
@@ -466,9 +467,3 @@ class SqliteStore:
                 with suppress(sqlite3.Error):
                     conn.execute("PRAGMA optimize")  # cheap; keeps query plans good
                 conn.close()
-
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
