@@ -203,13 +203,10 @@ class Poller:
             skip_hours=tuple(sorted(hints.skip_hours)),
             skip_days=tuple(sorted(hints.skip_days)),
             post_interval_s=parsed.post_interval_s,
-        )
-        if self._settings.unsafe_save_state_before_publish:
-            # issue 8, CONTROL RUNS ONLY: state saved before the items are acknowledged
-            done = await self._done(
-                feed, new_state.remember_items((i.item_id for i in items), now), "ok",
-                len(items), http, now,
-            )  # fmt: skip
+        ).remember_items((i.item_id for i in items), now)
+        unsafe = self._settings.unsafe_save_state_before_publish
+        if unsafe:  # issue 8, CONTROL RUNS ONLY: state saved before the items are acknowledged
+            done = await self._done(feed, new_state, "ok", len(items), http, now)
         await self._producer.publish(records)
         self._metrics.items_published.inc(len(records))
         self._metrics.items_per_fetch.observe(len(records))
@@ -219,9 +216,8 @@ class Poller:
                 self._metrics.freshness.labels("published_to_fetched").observe(
                     max(0.0, (fetched - item.published).total_seconds())
                 )
-        if self._settings.unsafe_save_state_before_publish:
+        if unsafe:
             return done
-        new_state = new_state.remember_items((i.item_id for i in items), now)
         return await self._done(feed, new_state, "ok", len(items), http, now)
 
     def _normalize(
