@@ -3,14 +3,7 @@
 Delivery is at-least-once, so writes are idempotent by ``item_id`` + ``version``: a
 redelivered item never makes a second row and an older version never replaces a newer one.
 
-Schema (``PRAGMA user_version`` counts the migrations applied; newer ones run on open):
-
-``items``
-    one row per ``item_id`` (unique); ``id INTEGER PRIMARY KEY`` is the rowid the FTS index
-    points at (an alias, so ``VACUUM`` cannot renumber it); indexed columns for lookups and
-    ``data``, the whole item as orjson, which is what reads return.
-``items_fts``
-    FTS5 over title, summary, body, authors, categories; ``rowid = items.id``.
+The schema and its migrations: :mod:`consumers.store.sqlite_sql`.
 
 Errors: :class:`StoreUnavailable` (retriable) when SQLite cannot do the work now (locked
 past the busy timeout, disk full, I/O); :class:`~newswire.errors.ConfigError` when the file
@@ -30,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from consumers.store import sqlite_sql as sql
 from consumers.store.article import author_names, body_text
 from consumers.store.store import (
     HEX_PREFIX,
@@ -60,74 +54,7 @@ __all__ = [
 
 BUSY_TIMEOUT_SECONDS = 10.0
 _WORD = re.compile(r"\w")
-
-# One SQL script per schema version, run in one transaction with its user_version bump.
-# Append only: never edit a migration that has shipped.
-_MIGRATIONS = (
-    """
-    CREATE TABLE items (
-        id INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL,
-        dedup_key TEXT NOT NULL, feed_url TEXT NOT NULL, link TEXT NOT NULL,
-        title TEXT NOT NULL, published TEXT, fetched TEXT NOT NULL, sort_time TEXT NOT NULL,
-        story_id TEXT, language TEXT, data BLOB NOT NULL
-    );
-    CREATE INDEX items_sort_time ON items (sort_time, item_id);
-    CREATE INDEX items_dedup_key ON items (dedup_key);
-    CREATE INDEX items_feed_url ON items (feed_url, sort_time);
-    CREATE INDEX items_story_id ON items (story_id) WHERE story_id IS NOT NULL;
-    CREATE INDEX items_language ON items (language) WHERE language IS NOT NULL;
-    CREATE VIRTUAL TABLE items_fts USING fts5(
-        title, summary, body, authors, categories, tokenize = 'unicode61 remove_diacritics 2'
-    );
-    """,
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
-
-# The version test is repeated in SQL so this statement alone can never go backwards.
-_UPSERT = """
-    INSERT INTO items (item_id, version, dedup_key, feed_url, link, title, published, fetched,
-                       sort_time, story_id, language, data)
-    VALUES (:item_id, :version, :dedup_key, :feed_url, :link, :title, :published, :fetched,
-            :sort_time, :story_id, :language, :data)
-    ON CONFLICT (item_id) DO UPDATE SET
-        version = excluded.version, dedup_key = excluded.dedup_key,
-        feed_url = excluded.feed_url, link = excluded.link, title = excluded.title,
-        published = excluded.published, fetched = excluded.fetched,
-        sort_time = excluded.sort_time, story_id = excluded.story_id,
-        language = excluded.language, data = excluded.data
-    WHERE excluded.version > items.version
-    RETURNING id
-"""
-_FTS_INSERT = """
-    INSERT INTO items_fts (rowid, title, summary, body, authors, categories)
-    VALUES (?, ?, ?, ?, ?, ?)
-"""
-# bm25 weights per column (title, summary, body, authors, categories): a word in the title
-# says more about what an item is about than the same word deep in the body.
-_SEARCH = """
-    SELECT i.data, snippet(items_fts, 2, '[', ']', '…', 24),
-           bm25(items_fts, 8.0, 2.0, 1.0, 3.0, 3.0) AS rank
-    FROM items_fts JOIN items AS i ON i.id = items_fts.rowid
-    WHERE items_fts MATCH :match AND {where}
-    ORDER BY rank, i.sort_time DESC, i.item_id
-    LIMIT :limit OFFSET :offset
-"""
-# The filter conditions of every read (ItemFilter); named parameters, never interpolation.
-_WHERE = """
-    (:feed_url IS NULL OR i.feed_url = :feed_url)
-    AND (:lang IS NULL OR i.language = :lang
-         OR substr(i.language, 1, length(:lang) + 1) = :lang || '-')
-    AND (:since IS NULL OR i.sort_time >= :since)
-    AND (:until IS NULL OR i.sort_time < :until)
-    AND (:story_id IS NULL OR i.story_id = :story_id)
-"""
-_LIST = """
-    SELECT i.sort_time, i.item_id, i.data FROM items AS i
-    WHERE {where} AND (:after_time IS NULL OR (i.sort_time, i.item_id) < (:after_time, :after_id))
-    ORDER BY i.sort_time DESC, i.item_id DESC
-    LIMIT :limit
-"""
-
+SCHEMA_VERSION = sql.SCHEMA_VERSION
 
 _utc = utc_text
 
@@ -272,7 +199,7 @@ class SqliteStore(Closing):
                 f"{SCHEMA_VERSION}"
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            script = _MIGRATIONS[version - 1]
+            script = sql.MIGRATIONS[version - 1]
             try:
                 conn.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {version};")
                 conn.execute("COMMIT")
@@ -306,13 +233,13 @@ class SqliteStore(Closing):
                         if old is not None and old[1] >= item.version:
                             unchanged += 1
                             continue
-                        (rowid,) = conn.execute(_UPSERT, _columns(item)).fetchone()
+                        (rowid,) = conn.execute(sql.UPSERT, _columns(item)).fetchone()
                         if old is None:
                             inserted += 1
                         else:
                             updated += 1
                             conn.execute("DELETE FROM items_fts WHERE rowid = ?", (rowid,))
-                        conn.execute(_FTS_INSERT, (rowid, *_fts_row(item)))
+                        conn.execute(sql.FTS_INSERT, (rowid, *_fts_row(item)))
             except sqlite3.OperationalError as exc:
                 raise _unavailable(self.path, exc) from exc
         return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
@@ -371,7 +298,7 @@ class SqliteStore(Closing):
         params = {"match": match, "limit": limit, "offset": offset, **_filter_params(where)}
         return [
             SearchHit(Item.model_validate_json(data), " ".join(snippet.split()), float(rank))
-            for data, snippet, rank in self._query(_SEARCH.format(where=_WHERE), params)
+            for data, snippet, rank in self._query(sql.SEARCH.format(where=sql.WHERE), params)
         ]
 
     def list_items(
@@ -387,7 +314,7 @@ class SqliteStore(Closing):
             "after_id": after_id,
             "limit": limit + 1,
         }
-        rows = self._query(_LIST.format(where=_WHERE), params)
+        rows = self._query(sql.LIST.format(where=sql.WHERE), params)
         items = [Item.model_validate_json(data) for _, _, data in rows[:limit]]
         more = len(rows) > limit
         last = items[-1] if items else None
