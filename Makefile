@@ -17,6 +17,7 @@ help:
 	@echo "make kafka       start the local Kafka broker; make kafka-stop stops it"
 	@echo "make bench       the benchmark -> .local/bench/latest.json (make bench-smoke: tiny, for CI)"
 	@echo "make reliability fault-injection scenarios -> .local/reliability/report.md"
+	@echo "make story-semantic  story clustering with sentence embeddings (an experiment)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

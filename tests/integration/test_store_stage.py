@@ -1,20 +1,21 @@
 """The store stage through the real broker (issue 6 acceptance): redelivery storms leave one
-row per item, and a database outage loses and doubles nothing."""
+row per item, and a database outage loses and doubles nothing.
+
+The outage stops a private PostgreSQL cluster of the test's own (tests/private_postgres.py),
+never the shared instance on 5433 that tests running at the same time use."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 from factories import make_event
-from store_fixtures import postgres_server, postgres_url
+from private_postgres import PrivatePostgres, private_postgres
 
 from consumers.store.service import open_store
 from consumers.store.sqlite_store import SqliteStore
@@ -27,8 +28,6 @@ from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
 
 pytestmark = pytest.mark.kafka
-__all__ = ["postgres_server", "postgres_url"]  # fixtures
-REPO = Path(__file__).resolve().parents[2]
 
 
 def rows(metrics: Metrics, outcome: str, backend: str = "sqlite") -> int:
@@ -82,27 +81,24 @@ async def _until(condition: Callable[[], bool], limit_s: float, what: str) -> fl
     return time.perf_counter() - started
 
 
-async def _pg(command: str) -> None:
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [str(REPO / "deploy" / "postgres" / "local-postgres.sh"), command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+@pytest.fixture
+def outage_postgres() -> Iterator[PrivatePostgres]:
+    """A fresh private PostgreSQL cluster, free to stop; halted and its directory removed
+    after the test, whatever its outcome. FAILS (never skips) when PostgreSQL cannot start."""
+    with private_postgres() as pg:
+        yield pg
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.timeout(180)
 async def test_postgres_down_for_30_s_loses_and_doubles_nothing(
-    kafka_bootstrap: str, make_settings: Callable[..., Settings], postgres_url: str
+    kafka_bootstrap: str, make_settings: Callable[..., Settings], outage_postgres: PrivatePostgres
 ) -> None:
     """Load keeps arriving while PostgreSQL is stopped for 30 s: /readyz goes false, the
     consumer keeps its group membership (no rebalance), and after the restart every item
     is stored once, at its newest version."""
+    postgres_url = outage_postgres.url()
     settings = make_settings(
         kafka_bootstrap, store_url=postgres_url, consumer_max_batch=200, store_health_interval_s=0.5
     )
@@ -149,7 +145,7 @@ async def test_postgres_down_for_30_s_loses_and_doubles_nothing(
             assert await ready()
             generation = runner._consumer._coordinator.generation  # type: ignore[union-attr]
 
-            await _pg("stop")
+            await outage_postgres.run("stop")
             down_at = time.perf_counter()
             went_down = await _until(lambda: not runner.is_ready(), 15, "not ready")
             samples = []
@@ -158,7 +154,7 @@ async def test_postgres_down_for_30_s_loses_and_doubles_nothing(
                 await asyncio.sleep(1)
             stored_before_restart = rows(metrics, "inserted", "postgresql")
         finally:
-            await _pg("start")
+            await outage_postgres.run("start")
         came_back = await _until(runner.is_ready, 60, "ready again")
         assert await ready()
         # The group kept this member through the outage (no rebalance): aiokafka heartbeats

@@ -1,50 +1,17 @@
 """The fault injector: signals to processes (ours, or the separate broker's JVM, see
-``procs.SeparateBroker``), PostgreSQL stop and start, and a TCP proxy for delay and
-black-holing.
+``procs.SeparateBroker``) and a TCP proxy for delay and black-holing.
 
 Signals go only to processes the harness started, by pid. PostgreSQL outages stop a
-private cluster (:class:`PrivatePostgres`, port 5434), never the shared one on 5433.
+private cluster (tests/private_postgres.py), never the shared one on 5433.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-from paths import REPO
-
-PG_SCRIPT = REPO / "deploy" / "postgres" / "local-postgres.sh"
-
-
-@dataclass(frozen=True)
-class PrivatePostgres:
-    """A PostgreSQL cluster of the harness's own (``local-postgres.sh`` with its own port
-    and directory), so stopping it never touches the shared test instance on 5433."""
-
-    port: int = 5434
-    directory: Path = Path("/var/tmp/newswire-reliability-postgres")  # postgres may enter it
-
-    def url(self, database: str = "newswire") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    async def run(self, command: str) -> None:
-        """``start`` or ``stop`` (the script is idempotent); raises when it fails."""
-        assert command in ("start", "stop")
-        env = dict(os.environ, NEWSWIRE_PG_PORT=str(self.port), NEWSWIRE_PG_DIR=str(self.directory))
-        await asyncio.to_thread(
-            subprocess.run,
-            ["bash", str(PG_SCRIPT), command],
-            env=env,
-            check=True,
-            timeout=120,
-            capture_output=True,
-        )
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ledger import Ledger
 from procs import Service, service_env
 from scenario_report import ScenarioResult
 from scenarios import finish_store
-from verify import Verdict
+from verify import Verdict, verdict_result
 
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.table import read_topic
@@ -84,14 +85,20 @@ async def poison_events(settings: Settings, tmp: Path, *, items: int) -> Scenari
     for i, record in enumerate(poison.values()):  # spread: poison in the middle of batches
         records.insert((i + 1) * len(good) // (len(poison) + 1), record)
     verdict, dlq = await _through_store(settings, tmp, ledger, records)
-    return ScenarioResult(
-        name="poison events (invalid JSON, unknown version, oversized, schema-invalid)",
-        items=len(records),
-        lost=verdict.lost + max(0, len(poison) - sum(dlq.values())),
-        duplicates=verdict.duplicates + max(0, sum(dlq.values()) - len(poison)),
-        fault_evidence={"poison_records": len(poison), "dlq_records": sum(dlq.values()), **dlq},
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
+    dead = sum(dlq.values())
+    # Every record counts, poison too: a poison record not in the DLQ is lost, a DLQ
+    # record beyond the poison ones is a duplicate (a good event dead-lettered).
+    verdict = replace(
+        verdict,
+        served=len(records),
+        lost=verdict.lost + max(0, len(poison) - dead),
+        duplicates=verdict.duplicates + max(0, dead - len(poison)),
+    )
+    return verdict_result(
+        "poison events (invalid JSON, unknown version, oversized, schema-invalid)",
+        verdict,
+        {"poison_records": len(poison), "dlq_records": dead, **dlq},
+        started=started,
         notes=(
             "kinds: " + ", ".join(poison) + "; a handler crashing on one event is covered "
             "in process (tests/integration/test_runner.py): the store has no input that "
@@ -109,14 +116,11 @@ async def duplicate_storm(
     ledger = Ledger()
     records = [Record.of(topic, e) for e in _good(ledger, 0, items)] * copies
     verdict, dlq = await _through_store(settings, tmp, ledger, records)
-    return ScenarioResult(
-        name=f"duplicate storm ({copies} deliveries of every item)",
-        items=verdict.served,
-        lost=verdict.lost,
-        duplicates=verdict.duplicates,
-        fault_evidence={"records": len(records), "in_topic_repeats": verdict.in_topic_repeats},
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
+    return verdict_result(
+        f"duplicate storm ({copies} deliveries of every item)",
+        verdict,
+        {"records": len(records), "in_topic_repeats": verdict.in_topic_repeats},
+        started=started,
         notes=f"dlq records: {sum(dlq.values())}" if dlq else "",
     )
 
@@ -146,16 +150,16 @@ async def schema_skew(settings: Settings, tmp: Path, *, items: int) -> ScenarioR
         for i, e in enumerate(events)
     ]
     verdict, dlq = await _through_store(settings, tmp, ledger, records)
-    return ScenarioResult(
-        name="schema skew (newer producer: unknown fields; older: optional fields missing)",
-        items=verdict.served,
-        lost=verdict.lost + sum(dlq.values()),
-        duplicates=verdict.duplicates,
-        fault_evidence={
-            "newer_events": len(range(1, items, 3)),
-            "older_events": len(range(2, items, 3)),
-            "dlq_records": sum(dlq.values()),
-        },
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
+    evidence = {
+        "newer_events": len(range(1, items, 3)),
+        "older_events": len(range(2, items, 3)),
+        "dlq_records": sum(dlq.values()),
+    }
+    # A skewed event dead-lettered is an event lost to subscribers.
+    verdict = replace(verdict, lost=verdict.lost + sum(dlq.values()))
+    return verdict_result(
+        "schema skew (newer producer: unknown fields; older: optional fields missing)",
+        verdict,
+        evidence,
+        started=started,
     )

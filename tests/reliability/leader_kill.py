@@ -22,7 +22,7 @@ from ledger import Ledger, LedgerPublisher
 from procs import Service, service_env
 from scenario_report import ScenarioResult
 from scenarios import finish_store
-from verify import until
+from verify import until, verdict_result
 
 from newswire.errors import BrokerUnavailable
 from newswire.kafka.topics import ensure_topics, pipeline_topics
@@ -94,14 +94,12 @@ async def leader_killed_after_acks(
     evidence["publish_stalls"] = ledger.publish_stalls
     verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     name = "partition leader SIGKILLed right after acks (3-node cluster, RF 3, min ISR 2)"
-    return ScenarioResult(
-        name=name if unsafe is None else f"{name} [control: {unsafe}]",
-        items=verdict.served,
-        lost=verdict.lost,
-        duplicates=verdict.duplicates,
-        fault_evidence=evidence,
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
+    return verdict_result(
+        name,
+        verdict,
+        evidence,
+        started=started,
+        unsafe=unsafe,
         notes=f"store exit code {code} after the fault",
-        control={"lost": verdict.lost} if unsafe else {},
+        control={"lost": verdict.lost} if unsafe else None,
     )

@@ -1,12 +1,12 @@
 """Issue 8: PostgreSQL down for 30 s under load, with the store as a real process
 (``newswire serve store`` on a PostgreSQL store URL).
 
-The database is a private cluster (:class:`faults.PrivatePostgres`), so the outage never
-touches the shared test instance. The store must stay up through the outage (it retries the
-batch it holds; transient errors never go to the DLQ), exit 0 on SIGTERM afterwards, and
-every acknowledged item must be stored once. Halfway through the outage the store is
-restarted (SIGTERM, as a rolling deploy would): it must exit 0 and abandon the batch it
-holds uncommitted, and its successor keeps retrying until the database is back.
+The database is a private cluster (:class:`private_postgres.PrivatePostgres`), so the
+outage never touches the shared test instance. The store must stay up through the outage
+(it retries the batch it holds; transient errors never go to the DLQ), exit 0 on SIGTERM
+afterwards, and every acknowledged item must be stored once. Halfway through the outage
+the store is restarted (SIGTERM, as a rolling deploy would): it must exit 0 and abandon the
+batch it holds uncommitted, and its successor keeps retrying until the database is back.
 
 The control run (issue 8) is the same outage with the store committing before it stores
 (``NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS``): the batch the restart abandons is already
@@ -24,12 +24,12 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from faults import PrivatePostgres
 from ledger import Ledger, LedgerPublisher
+from private_postgres import PrivatePostgres
 from procs import Service, service_env
 from scenario_report import ScenarioResult
 from scenarios import UNSAFE, finish_store
-from verify import store_rows, until
+from verify import store_rows, until, verdict_result
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.settings import Settings, Topics
@@ -101,12 +101,4 @@ async def postgres_down(
     evidence["db_down_logged"] = log.read_text(errors="replace").count("store database down")
     verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     name = f"PostgreSQL down {down_s:.0f} s under load (private cluster, store process)"
-    return ScenarioResult(
-        name=name if unsafe is None else f"{name} [control: {unsafe}]",
-        items=verdict.served,
-        lost=verdict.lost,
-        duplicates=verdict.duplicates,
-        fault_evidence=evidence,
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
-    )
+    return verdict_result(name, verdict, evidence, started=started, unsafe=unsafe)

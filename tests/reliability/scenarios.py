@@ -13,7 +13,15 @@ from pathlib import Path
 
 from ledger import Ledger, LedgerPublisher
 from procs import FAULT_EXIT, SeparateBroker, Service, service_env
-from verify import ScenarioResult, Verdict, committed_offsets, quiet, stored_rows, verify
+from verify import (
+    ScenarioResult,
+    Verdict,
+    committed_offsets,
+    quiet,
+    stored_rows,
+    verdict_result,
+    verify,
+)
 
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.settings import Settings, Topics
@@ -121,15 +129,7 @@ async def store_killed_mid_batch(
         publishing.cancel()
     verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     name = "store consumer SIGKILLed mid-batch, repeatedly"
-    return ScenarioResult(
-        name=name if unsafe is None else f"{name} [control: {unsafe}]",
-        items=verdict.served,
-        lost=verdict.lost,
-        duplicates=verdict.duplicates,
-        fault_evidence=evidence,
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
-    )
+    return verdict_result(name, verdict, evidence, started=started, unsafe=unsafe)
 
 
 async def sigterm_under_load(
@@ -175,14 +175,11 @@ async def sigterm_under_load(
     evidence["exit_seconds"] = round(seconds, 1)
     verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
     frozen = " with the broker frozen (SIGSTOP)" if broker is not None else ""
-    result = ScenarioResult(
-        name=f"SIGTERM under load{frozen}",
-        items=verdict.served,
-        lost=verdict.lost,
-        duplicates=verdict.duplicates,
-        fault_evidence=evidence,
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
+    result = verdict_result(
+        f"SIGTERM under load{frozen}",
+        verdict,
+        evidence,
+        started=started,
         notes=f"exit code {code} after {seconds:.1f} s; control: none honest (the drain "
         "finishes the batch in flight, so no unsafe commit order can lose it here; the "
         "abandoned-batch path of a SIGTERM is the PostgreSQL outage's restart, whose "
@@ -231,20 +228,18 @@ async def broker_killed_during_production(
         raise
     code, _ = await store.terminate()  # survived the outages: SIGTERM, then a clean final run
     verdict = await finish_store(settings, Service(("store",), service_env(settings), log), ledger)
-    return ScenarioResult(
-        name="broker SIGKILLed and restarted during production (separate broker)",
-        items=verdict.served,
-        lost=verdict.lost,
-        duplicates=verdict.duplicates,
-        fault_evidence={
-            "broker_kills_mid_production": kills_mid_production,
-            "producer_retries": ledger.producer_retries,
-            "publish_stalls": ledger.publish_stalls,
-            "in_topic_repeats": verdict.in_topic_repeats,
-            "store_exit_code_after_outages": code,
-        },
-        control_detected=None,
-        seconds=round(time.monotonic() - started, 1),
+    evidence = {
+        "broker_kills_mid_production": kills_mid_production,
+        "producer_retries": ledger.producer_retries,
+        "publish_stalls": ledger.publish_stalls,
+        "in_topic_repeats": verdict.in_topic_repeats,
+        "store_exit_code_after_outages": code,
+    }
+    return verdict_result(
+        "broker SIGKILLed and restarted during production (separate broker)",
+        verdict,
+        evidence,
+        started=started,
         notes="control: the 3-node leader kill [control: acks_one]; on one node acks=1 "
         "waits for the same single write as acks=all (no follower to lose records to)",
     )

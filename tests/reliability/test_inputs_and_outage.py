@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from faults import PrivatePostgres
 from input_scenarios import duplicate_storm, poison_events, schema_skew
 from postgres_outage import postgres_down
+from private_postgres import PrivatePostgres, private_postgres
 from scenario_report import Report
 from scenarios import settings_for
 from verify import assert_clean, assert_control_caught
@@ -51,13 +51,11 @@ async def test_schema_skew_is_consumed_not_dead_lettered(
 
 
 @pytest.fixture(scope="session")
-def private_postgres() -> Iterator[PrivatePostgres]:
-    """The harness's own PostgreSQL on 5434 (started by the scenario), stopped at the end."""
-    import asyncio
-
-    pg = PrivatePostgres()
-    yield pg
-    asyncio.run(pg.run("stop"))
+def outage_postgres() -> Iterator[PrivatePostgres]:
+    """The scenarios' own PostgreSQL (a fresh private cluster); halted and removed at the
+    end. FAILS when PostgreSQL cannot start."""
+    with private_postgres() as pg:
+        yield pg
 
 
 @pytest.mark.timeout(400)
@@ -70,13 +68,13 @@ async def test_postgres_down_30_s_loses_and_doubles_nothing(
     down_s: float,
     make_settings: Callable[..., Settings],
     kafka_bootstrap: str,
-    private_postgres: PrivatePostgres,
+    outage_postgres: PrivatePostgres,
     tmp_path: Path,
     report: Report,
 ) -> None:
     settings = settings_for(make_settings, kafka_bootstrap)
     result = await postgres_down(
-        settings, tmp_path, private_postgres, items=items, down_s=down_s, unsafe=unsafe
+        settings, tmp_path, outage_postgres, items=items, down_s=down_s, unsafe=unsafe
     )
     if unsafe:
         assert_control_caught(None, result, report)

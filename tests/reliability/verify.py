@@ -1,6 +1,7 @@
 """The verifier: once the pipeline is quiet, compare what was served, acknowledged, found in
-a topic and stored. (The scenario record, ``ScenarioResult``, and the ``Report`` live in
-tests/scenario_report.py, shared with tests/security; re-exported here.)
+a topic and stored, and turn the verdict into the scenario's report entry
+(:func:`verdict_result`). (The scenario record, ``ScenarioResult``, and the ``Report`` live
+in tests/scenario_report.py, shared with tests/security; re-exported here.)
 
 Quiet = a consumer group's committed offsets reached the end of its input topic. ``lost``
 counts acknowledged items that are not stored; ``duplicates`` counts stored rows beyond one
@@ -12,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -132,6 +135,34 @@ async def verify(
         stored=len(by_id),
         lost=len(acknowledged - set(by_id)),
         duplicates=sum(n - 1 for n in by_id.values()) + sum(n - 1 for n in by_key.values()),
+    )
+
+
+def verdict_result(
+    name: str,
+    verdict: Verdict,
+    evidence: dict[str, Any],
+    *,
+    started: float,
+    unsafe: str | None = None,
+    notes: str = "",
+    control: dict[str, Any] | None = None,
+) -> ScenarioResult:
+    """The report entry of a scenario that ``verdict`` judged: items (served), lost and
+    duplicates from the verdict, ``evidence`` as the fault evidence, seconds since
+    ``started`` (``time.monotonic()``) rounded to 0.1 s; a control run (``unsafe`` set) is
+    named ``<name> [control: <unsafe>]``. Not judged yet: ``passed`` stays False until
+    :func:`assert_clean` or :func:`assert_control_caught` judges it."""
+    return ScenarioResult(
+        name=name if unsafe is None else f"{name} [control: {unsafe}]",
+        items=verdict.served,
+        lost=verdict.lost,
+        duplicates=verdict.duplicates,
+        fault_evidence=evidence,
+        control_detected=None,
+        seconds=round(time.monotonic() - started, 1),
+        notes=notes,
+        control=control or {},
     )
 
 
