@@ -39,6 +39,7 @@ from producers.fasttext import (
     content_text,
     is_html_type,
     link_href,
+    prefix_is_fixed,
     rss_author,
     text_construct,
     urljoin,
@@ -54,16 +55,34 @@ _CONTAINERS = frozenset({"media_group", "media_content"})
 _LINK_ENTITY_RE = re.compile("&([A-Za-z0-9_]+);")
 _ITUNES_SCHEME = "http://www.itunes.com/"
 _TEXT_TYPES = HTML_TYPES | {"text/plain"}
+_RDF_ABOUT = f"{{{RDF}}}about"
 #: Per document: tag -> :data:`producers.fastroles.Role` (tags repeat in every item).
 Cache = dict[object, Role]
 _SKIP: Role = ("", "", IGNORED, True)  # comments and processing instructions
 Tag = tuple[str | None, str | None, str | None]
+_ROLES_SEEN: dict[object, Role] = {}
+_ROLES_SEEN_MAX = 4096
 
 
 def _role(child: etree._Element, tag: object, cache: Cache) -> Role:
     found = cache.get(tag)
     if found is None:
-        found = cache[tag] = classify(child, tag) if isinstance(tag, str) else _SKIP
+        found = cache[tag] = _classified(child, tag) if isinstance(tag, str) else _SKIP
+    return found
+
+
+def _classified(child: etree._Element, tag: str) -> Role:
+    """:func:`classify`, remembered across documents (feeds use the same few dozen tags;
+    issue 3: classifying them again was 4% of a news feed's time). The answer depends on
+    the tag, and on the element's prefix only in a namespace feedparser does not know."""
+    key: object = tag
+    if tag[0] == "{" and not prefix_is_fixed(tag[1 : tag.index("}")]):
+        key = (tag, child.prefix)
+    found = _ROLES_SEEN.get(key)
+    if found is None:
+        if len(_ROLES_SEEN) >= _ROLES_SEEN_MAX:
+            _ROLES_SEEN.clear()  # bounded: the tags come from untrusted documents
+        found = _ROLES_SEEN[key] = classify(child, tag)
     return found
 
 
@@ -117,12 +136,26 @@ class _Tags:
             self.seen.add(key)
             self.items.append([term, scheme, label])
 
+    def add_terms(self, terms: list[str], scheme: str | None) -> None:
+        """:meth:`add` of each stripped non-empty term (``_end_itunes_keywords``,
+        ``_end_media_keywords``); inlined, as podcasts list a dozen keywords per item."""
+        seen, items = self.seen, self.items
+        for term in terms:
+            term = term.strip()
+            key = (term, scheme, None)
+            if term and key not in seen:
+                seen.add(key)
+                items.append([term, scheme, None])
+
     def category(self, el: etree._Element, prefix: str, mode: int) -> None:
         """feedparser's _start_category then _end_category (media:category has a scheme)."""
-        scheme = el.get("scheme", el.get("domain"))
+        term = scheme = label = None
+        if el.keys():  # (an RSS category has none mostly: four lookups spared)
+            scheme = el.get("scheme", el.get("domain"))
+            term, label = el.get("term"), el.get("label")
         if prefix == "media" and scheme is None:
             scheme = "http://search.yahoo.com/mrss/category_schema"
-        self.add(el.get("term"), scheme, el.get("label"))
+        self.add(term, scheme, label)
         value = content_text(el, mode)
         if not value:
             return
@@ -164,15 +197,17 @@ def entry_from(
     """
     if cache is None:
         cache = {}
-    if item.get("href") is not None or item.get("lastmod") is not None:
-        raise Unsupported("CDF item attributes")
+    guid: str | None = None
+    if item.keys():  # (most items have no attribute: one call instead of four)
+        if item.get("href") is not None or item.get("lastmod") is not None:
+            raise Unsupported("CDF item attributes")
+        lang = item.get(XML_LANG) or lang
+        guid = item.get(_RDF_ABOUT)
     has_base = bases is not None
-    lang = item.get(XML_LANG) or lang
     title = title_lang = title_base = summary_base = base = ""
     summary: tuple[str, str] | None = None
     contents: list[tuple[str, str, str, str]] = []  # (kind, html, lang, xml:base)
     has_summary = title_locked = False
-    guid: str | None = item.get(f"{{{RDF}}}about")
     link: str | None = None
     guid_is_link: bool | None = None
     published_raw: str | None = None
@@ -182,26 +217,26 @@ def entry_from(
     enclosures: list[ParsedEnclosure] = []  # feedparser's links, then its media_content
     media: list[ParsedEnclosure] = []
     children: list[etree._Element] = list(item)
-    i = 0
     # The branches come in the order of how often feeds use them (this loop is the cost
     # of the fast path: issue 3).
-    while i < len(children):
-        child = children[i]
-        i += 1
+    for i, child in enumerate(children):
         tag = child.tag
         found = cache.get(tag)
         if found is None:
             found = _role(child, tag, cache)
-        prefix, _, role, _ = found
+        role = found[2]
         if not role:
             if len(child):
                 _check_nested(child, cache)
             continue
+        prefix = found[0]
         if role == REFUSED:
             raise Unsupported(f"{prefix}:{found[1]}")
         if len(child) and role != "author" and role != "itunes_category":
             if role in _CONTAINERS:
-                children[i:i] = _media_children(child, cache)  # next, in document order
+                # Read next, in document order: a list iterator (this loop's) yields
+                # what is inserted after its position.
+                children[i + 1 : i + 1] = _media_children(child, cache)
             else:
                 _check_nested(child, cache)
         if bases is not None:
@@ -282,10 +317,7 @@ def entry_from(
         elif role == "keywords":
             scheme = _ITUNES_SCHEME if prefix == "itunes" else None
             tags = tags or _Tags()
-            for term in content_text(child, mode).split(","):
-                term = term.strip()
-                if term:  # _end_itunes_keywords, _end_media_keywords
-                    tags.add(term, scheme, None)
+            tags.add_terms(content_text(child, mode).split(","), scheme)
         elif role == "unlock_title":
             title_locked = False  # _start_image, _start_source: title_depth = -1
         elif role == "itunes_category":

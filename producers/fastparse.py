@@ -4,13 +4,14 @@ feedparser (:mod:`producers.xmlfeed`) is the reference; this module reproduces w
 yields for the feeds most servers send, several times faster (issue 3: 8x to 20x and more
 on the benchmarks, see bench/parse_bench.py), and answers ``None`` for everything else so
 the caller falls back to feedparser. It handles well-formed XML without a DOCTYPE, in
-UTF-8 or a single-byte legacy encoding the caller has checked; RSS 0.90-0.94 and 2.0,
-RSS 1.0 (RDF) and Atom 1.0; ``xml:base`` (:func:`producers.fasttext.xml_bases`); the
-item elements of :mod:`producers.fastitem` (roles: :mod:`producers.fastroles`), extension
-elements feedparser ignores, XHTML and raw markup (:mod:`producers.fastxhtml`). Anything
-else (undefined entities, Atom 0.3, plain ``lang``/``base`` attributes, SVG in content...)
-is feedparser's. ``tests/corpus/test_differential.py`` checks the two agree over the
-shared corpus.
+UTF-8 or a single-byte legacy encoding the caller has checked (or UTF-8 the caller
+transcoded from a multi-byte one: :mod:`producers.parser`); RSS 0.90-0.94 and 2.0,
+RSS 1.0 (RDF), Atom 1.0, and Atom 0.3 without XHTML content; ``xml:base``
+(:func:`producers.fasttext.xml_bases`); the item elements of :mod:`producers.fastitem`
+(roles: :mod:`producers.fastroles`), extension elements feedparser ignores, XHTML and
+raw markup (:mod:`producers.fastxhtml`). Anything else (undefined entities, Atom 0.3
+modes and XHTML, plain ``lang``/``base`` attributes, SVG in content...) is feedparser's.
+``tests/corpus/test_differential.py`` checks the two agree over the shared corpus.
 
 Safety (DESIGN.md): the parser gets bytes only, never a URL or a path; it expands no
 entity (``resolve_entities=False``), loads no DTD, opens no network connection and keeps
@@ -24,13 +25,14 @@ import threading
 from lxml import etree
 
 from producers.fastitem import Cache, entry_from
-from producers.fastroles import ATOM10, CORE_NAMESPACES, RDF, RSS090, RSS1, summary_state
+from producers.fastroles import ATOM03, ATOM10, CORE_NAMESPACES, RDF, RSS090, RSS1, summary_state
 from producers.fastscan import attribute_scan
 from producers.fasttext import (
     Bases,
     Unsupported,
     content_text,
     is_html_type,
+    is_xhtml_type,
     link_href,
     split_tag,
     text_construct,
@@ -53,13 +55,18 @@ _LINKISH = ("link", "id", "guid")
 _local = threading.local()  # an lxml parser must not be shared between threads
 
 
-def _parser(utf8_override: bool = False) -> etree.XMLParser:
-    """This thread's parser (``utf8_override``: the one that ignores the declaration)."""
-    name = "utf8_parser" if utf8_override else "parser"
-    parser: etree.XMLParser | None = getattr(_local, name, None)
+def _parser(encoding: str | None = None) -> etree.XMLParser:
+    """This thread's parser; with ``encoding``, one that reads every document in it
+    whatever the document declares."""
+    parsers: dict[str | None, etree.XMLParser] | None = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    parser = parsers.get(encoding)
     if parser is None:
-        parser = etree.XMLParser(
-            encoding="utf-8" if utf8_override else None,
+        if len(parsers) >= 16:
+            parsers.clear()  # bounded: one per legacy encoding met (a handful)
+        parser = parsers[encoding] = etree.XMLParser(
+            encoding=encoding,
             resolve_entities=False,
             no_network=True,
             huge_tree=False,
@@ -69,34 +76,32 @@ def _parser(utf8_override: bool = False) -> etree.XMLParser:
             remove_pis=True,
             collect_ids=False,
         )
-        setattr(_local, name, parser)
     return parser
 
 
-def parse_fast(data: bytes, *, url: str, utf8_override: bool = False) -> ParsedFeed | None:
+def parse_fast(data: bytes, *, url: str, encoding: str | None = None) -> ParsedFeed | None:
     """``data`` as feedparser would read it, or None if feedparser must read it.
 
-    ``data`` must be in the encoding it declares (UTF-8 when none), or in UTF-8 with
-    ``utf8_override`` (which ignores the declaration); the caller checks. Guarantees: never
-    raises; a non-None result equals (for the fields the normalizer uses) what
-    :func:`producers.xmlfeed.parse_xml_feed` returns when given the same encoding, without
-    flags (the caller adds them).
+    ``data`` must be in the encoding it declares (UTF-8 when none), or in ``encoding``
+    (a Python codec name: UTF-8 or a single-byte encoding), which overrides the
+    declaration; the caller checks. Guarantees: never raises; a non-None result equals
+    (for the fields the normalizer uses) what :func:`producers.xmlfeed.parse_xml_feed`
+    returns when given the same encoding, without flags (the caller adds them).
     """
     try:
-        root = etree.fromstring(data, _parser(utf8_override))
+        root = etree.fromstring(data, _parser(encoding))
         docinfo = root.getroottree().docinfo
         if docinfo.doctype:
             return None  # a DTD may define entities or defaults that feedparser applies
         plain, xml_base = attribute_scan(root)
         if plain:
             return None  # feedparser reads lang="..." as xml:lang: not reproduced here
-        encoding = (docinfo.encoding or "utf-8").lower().replace("_", "-")
-        utf8 = utf8_override or encoding in ("utf-8", "utf8")
-        mode = text_mode(data, utf8=utf8)
+        used = (encoding or docinfo.encoding or "utf-8").lower().replace("_", "-")
+        mode = text_mode(data, utf8=used in ("utf-8", "utf8"))
         # feedparser resolves links against every xml:base in scope; most feeds have none.
         bases = xml_bases(root) if xml_base else None
         return _feed(root, data, url, mode=mode, bases=bases)
-    except (etree.XMLSyntaxError, Unsupported, ValueError):
+    except (etree.XMLSyntaxError, Unsupported, ValueError, LookupError):
         return None
 
 
@@ -114,12 +119,20 @@ def _feed(
         if root.get("version") in ("0.1", "0.2", "0.3"):
             return None
         fmt, channel, atom = "atom10", root, True
+    elif ns == ATOM03 and local == "feed":
+        # feedparser's version: from the version attribute (_start_feed), "atom" without
+        # one; either way it unwraps no <div> of XHTML content (pop: atom10 only), which
+        # the fast path always does: such documents are feedparser's.
+        if _has_xhtml_type(root):
+            return None
+        fmt = "atom03" if root.get("version") in ("0.1", "0.2", "0.3") else "atom10"
+        channel, atom = root, True
     elif ns == RDF and local == "RDF" and root.find(f"{{{RSS1}}}channel") is not None:
         fmt, channel, atom = "rss1", root.find(f"{{{RSS1}}}channel"), False
     elif ns == RDF and local == "RDF" and root.find(f"{{{RSS090}}}channel") is not None:
         fmt, channel, atom = "rss09x", root.find(f"{{{RSS090}}}channel"), False
     else:
-        return None  # Atom 0.3, RSS 0.90, CDF, unknown roots: feedparser
+        return None  # Atom 0.3 in the 2005 namespace, CDF, unknown roots: feedparser
     # feedparser reads an item wherever it is; the fast path only the channel's (and for
     # RSS 0.90 and 1.0 the root's, after the channel).
     items = list(root.iter(*_ITEM_TAGS))
@@ -160,6 +173,11 @@ def _feed(
         entries=entries,
         flags=frozenset(),
     )
+
+
+def _has_xhtml_type(root: etree._Element) -> bool:
+    """Some element of the document has an XHTML ``type`` (as feedparser reads types)."""
+    return any(is_xhtml_type(kind) for el in root.iter(etree.Element) if (kind := el.get("type")))
 
 
 def _children(parent: etree._Element | None, local: str) -> list[etree._Element]:

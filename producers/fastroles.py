@@ -28,6 +28,7 @@ from lxml import etree
 from producers.fasttext import prefix_of, split_tag
 
 __all__ = [
+    "ATOM03",
     "ATOM10",
     "CORE_NAMESPACES",
     "IGNORED",
@@ -45,9 +46,10 @@ ATOM10 = "http://www.w3.org/2005/Atom"
 RSS1 = "http://purl.org/rss/1.0/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #: Namespaces feedparser treats as "no prefix": RSS 0.9x/2.0 (none), RSS 0.90 and 1.0
-#: (RDF), Atom 1.0.
+#: (RDF), Atom 0.3 and 1.0.
 RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
-CORE_NAMESPACES = frozenset({"", RSS090, RSS1, ATOM10})
+ATOM03 = "http://purl.org/atom/ns#"
+CORE_NAMESPACES = frozenset({"", RSS090, RSS1, ATOM03, ATOM10})
 ITEM_TAGS = frozenset(
     f"{{{ns}}}{local}" if ns else local for ns in CORE_NAMESPACES for local in ("item", "entry")
 )

@@ -30,8 +30,10 @@ __all__ = [
     "atom_author",
     "content_text",
     "is_html_type",
+    "is_xhtml_type",
     "link_href",
     "plain_text",
+    "prefix_is_fixed",
     "prefix_of",
     "repair_text",
     "rss_author",
@@ -96,9 +98,18 @@ def prefix_of(el: etree._Element, ns: str) -> str:
     return known if known is not None else (el.prefix or "")
 
 
+def prefix_is_fixed(ns: str) -> bool:
+    """True when :func:`prefix_of` gives every element of namespace ``ns`` the same prefix
+    (feedparser knows the namespace), False when it is the element's own."""
+    lowered = ns.lower()
+    return not ns or lowered in _PREFIXES or "backend.userland.com/rss" in lowered
+
+
 def link_href(el: etree._Element) -> str | None:
     """The ``href`` feedparser gives a link element (``_enforce_href``: ``url``, else
     ``uri``, else ``href``, when not empty), or None when it has none (a link by text)."""
+    if not el.keys():
+        return None  # (RSS links have no attribute: one call instead of four)
     value = el.get("url")
     if value is None:
         value = el.get("uri")
@@ -110,6 +121,12 @@ def link_href(el: etree._Element) -> str | None:
 def is_html_type(kind: str) -> bool:
     kind = kind.lower()
     return _TYPE_ALIASES.get(kind, kind) in HTML_TYPES
+
+
+def is_xhtml_type(kind: str) -> bool:
+    """``kind`` (a type attribute) is XHTML as feedparser maps types."""
+    kind = kind.lower()
+    return _TYPE_ALIASES.get(kind, kind) == "application/xhtml+xml"
 
 
 def urljoin(base: str, uri: str) -> str:
@@ -133,10 +150,20 @@ def xml_bases(root: etree._Element) -> Bases:
     bases: Bases = {}
     stack: list[str] = []
     base = ""
+    # The joins are pure functions of (base, value), and the same few pairs repeat for
+    # every element (most have no xml:base and join the base to itself): each pair is
+    # joined once per document (issue 3: the joins were 40% of a Reddit feed's time).
+    joined: dict[tuple[str, str], str] = {}
     for event, el in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
             value = el.get(XML_BASE) or base
-            base = (make_safe_absolute_uri(base, value) or base) if base else urljoin(base, value)
+            key = (base, value)
+            found = joined.get(key)
+            if found is None:
+                found = joined[key] = (
+                    (make_safe_absolute_uri(base, value) or base) if base else urljoin(base, value)
+                )
+            base = found
             stack.append(base)
             bases[el] = base
         else:
@@ -149,18 +176,21 @@ def xml_bases(root: etree._Element) -> Bases:
 def text_mode(data: bytes, *, utf8: bool) -> int:
     """Which of feedparser's text repairs can change any text of the document ``data``.
 
-    :data:`MOJIBAKE` (UTF-8 documents only): Latin-1-read UTF-8 can only be repaired in a
-    text holding a character U+00C2..U+00F4 right before one U+0080..U+00BF, which in UTF-8
-    bytes is ``C3 82..B4`` then ``C2 80..BF`` (or markup, or a character reference, in
-    between). :data:`C1`: a C1 control (U+0080..U+009F) is in the text, from ``C2 80..9F``
-    in UTF-8 or a byte 80..9F in a single-byte encoding. Character references to U+0080..
-    U+00FF enable both. One scan of the bytes per document spares a scan of every text.
+    feedparser makes both in every document, whatever its encoding: it transcodes each to
+    UTF-8 and its parser's encoding is always "utf-8" (``api.py``). :data:`MOJIBAKE`:
+    Latin-1-read UTF-8 can only be repaired in a text holding a character U+00C2..U+00F4
+    right before one U+0080..U+00BF, which in UTF-8 bytes is ``C3 82..B4`` then ``C2
+    80..BF`` (or markup, or a character reference, in between); in another encoding
+    (``utf8`` False) the bytes do not show it, so any non-ASCII document may need it.
+    :data:`C1`: a C1 control (U+0080..U+009F) is in the text, from ``C2 80..9F`` in UTF-8
+    or a byte 80..9F in a single-byte encoding. Character references to U+0080..U+00FF
+    enable both. One scan of the bytes per document spares a scan of every text.
     """
     mode = 0
     # Measured (issue 3): the regular expression finds "&#" faster than bytes.find does
     # ("&" is frequent in feeds); a search for one rare byte (memchr) is next to free.
     if _CHAR_REF_RE.search(data):
-        return (MOJIBAKE if utf8 else 0) | C1
+        return MOJIBAKE | C1
     if data.isascii():
         return 0
     if utf8:
@@ -170,14 +200,16 @@ def text_mode(data: bytes, *, utf8: bool) -> int:
             mode |= MOJIBAKE
         if _C1_UTF8_RE.search(data):
             mode |= C1
-    elif _C1_BYTE_RE.search(data):
-        mode |= C1
+    else:
+        mode = MOJIBAKE
+        if _C1_BYTE_RE.search(data):
+            mode |= C1
     return mode
 
 
 def content_text(el: etree._Element, mode: int = MOJIBAKE | C1) -> str:
     """An element's text as feedparser's ``pop`` returns it: stripped, then (``mode`` has
-    :data:`MOJIBAKE`: for UTF-8 documents) Latin-1-read UTF-8 repaired, and (:data:`C1`)
+    :data:`MOJIBAKE`) Latin-1-read UTF-8 repaired, and (:data:`C1`)
     C1 controls read as windows-1252. ``mode`` is :func:`text_mode` of the document."""
     if len(el):
         raise Unsupported("markup inside a text element")
@@ -196,8 +228,16 @@ def repair_text(text: str, mode: int) -> str:
     if mode & MOJIBAKE:
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             text = text.encode("iso-8859-1").decode("utf-8")
+    if not mode & C1:
+        return text
+    # A C1 control is in the text exactly when its UTF-8 holds C2 80..9F; encoding and a
+    # bytes search (a literal first byte: memchr) take a third of the time of a search
+    # of the str for [\x80-\x9f] (issue 3: long contents; most have none). Surrogates
+    # (never in XML text) would encode as ED ..., never C2.
+    if not _C1_UTF8_RE.search(text.encode("utf-8", "surrogatepass")):
+        return text
     # str.translate with a dict costs a Python lookup per character: only the matches.
-    return _C1_RE.sub(_c1_char, text) if mode & C1 else text
+    return _C1_RE.sub(_c1_char, text)
 
 
 def _c1_char(match: re.Match[str]) -> str:
@@ -218,13 +258,14 @@ def text_construct(
 ) -> tuple[str, str, str]:
     """(type, HTML fragment, xml:lang) of a title/summary/content element, as feedparser
     types it (RSS plain text that looks like HTML is HTML) and xmlfeed reads it."""
-    kind = el.get("type")
+    attributes = bool(el.keys())  # (most have none: the lookups below are skipped)
+    kind = el.get("type") if attributes else None
     if kind is None:
         kind = default_type  # (the callers' defaults are canonical already)
     else:
         kind = kind.lower()
         kind = _TYPE_ALIASES.get(kind, kind)
-    if el.get("mode"):
+    if attributes and el.get("mode"):
         raise Unsupported("Atom 0.3 modes")
     children = len(el)
     if kind == "application/xhtml+xml":
@@ -255,7 +296,7 @@ def text_construct(
         value = repair_text(value, mode)
     if not atom and kind == "text/plain" and ("<" in value or "&" in value):
         kind = "text/html" if _looks_like_html(value) else kind
-    language = el.get(XML_LANG) or lang or ""
+    language = (el.get(XML_LANG) if attributes else None) or lang or ""
     if kind in HTML_TYPES:
         return kind, value, language
     return kind, html.escape(value, quote=False), language

@@ -22,17 +22,17 @@ attribute names that collide once lower-cased.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from feedparser.api import StrictFeedParser
 from lxml import etree
 
-from producers.fasttext import Unsupported, prefix_of, split_tag
+from producers.fasttext import Unsupported, prefix_is_fixed, prefix_of, split_tag
 
 __all__ = ["embedded_markup", "xhtml_markup"]
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
-_QUOTE = {'"': "&quot;"}
+# tag (or (tag, prefix) in a namespace feedparser does not know) -> (name, refusal).
+_NAMES: dict[object, tuple[str, str]] = {}
+_NAMES_MAX = 4096
 _LOWER_VALUES = frozenset({"rel", "type"})  # strict.py _normalize_attributes
 
 
@@ -41,11 +41,11 @@ def xhtml_markup(el: etree._Element) -> str:
     stripping and text repair. Raises :class:`Unsupported` (see the module docstring)."""
     pieces: list[str] = []
     if el.text:
-        pieces.append(escape(el.text))
+        pieces.append(_escape(el.text))
     for child in el:
-        _element(child, pieces)
+        _element(child, pieces, False)
         if child.tail:
-            pieces.append(escape(child.tail))
+            pieces.append(_escape(child.tail))
     return "".join(_unwrap_div(pieces))
 
 
@@ -60,44 +60,79 @@ def embedded_markup(el: etree._Element) -> str:
     """
     pieces = [el.text] if el.text else []
     for child in el:
-        _element(child, pieces, refuse_div=True)
+        _element(child, pieces, True)
         if child.tail:
-            pieces.append(escape(child.tail))
+            pieces.append(_escape(child.tail))
     return "".join(pieces)
 
 
-def _element(el: etree._Element, pieces: list[str], *, refuse_div: bool = False) -> None:
+def _escape(text: str) -> str:
+    """``xml.sax.saxutils.escape(text)``, inlined (it runs once per text node)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def _name(el: etree._Element, tag: str) -> str:
+    """The name feedparser writes for ``tag`` (its lower-cased local name), or raises
+    :class:`Unsupported` for an element it does not serialize as text. Cached (this runs
+    for every element of XHTML content): the answer depends on the tag alone, and on the
+    element's prefix only in a namespace feedparser does not know (keyed by both then)."""
+    found = _NAMES.get(tag)
+    if found is None:
+        ns, local = split_tag(tag)
+        key: object = tag if prefix_is_fixed(ns) else (tag, el.prefix)
+        found = _NAMES.get(key)
+        if found is None:
+            name = local.lower()
+            prefix = prefix_of(el, ns).lower()
+            handler = f"_end_{prefix}_{name}" if prefix else f"_end_{name}"
+            if name in ("svg", "math"):
+                found = ("", f"<{name}> in XHTML content")
+            elif hasattr(StrictFeedParser, handler):
+                found = ("", f"<{local}> in XHTML content")
+            else:
+                found = (name, "")
+            if len(_NAMES) >= _NAMES_MAX:
+                _NAMES.clear()  # bounded: the tags come from untrusted documents
+            _NAMES[key] = found
+    if found[1]:
+        raise Unsupported(found[1])
+    return found[0]
+
+
+def _element(el: etree._Element, pieces: list[str], refuse_div: bool) -> None:
     tag = el.tag
     if not isinstance(tag, str):
         raise Unsupported("an entity or other node in XHTML content")
-    ns, local = split_tag(tag)
-    name = local.lower()
-    if name in ("svg", "math") or (refuse_div and name == "div"):
-        raise Unsupported(f"<{name}> in XHTML content")
-    prefix = prefix_of(el, ns).lower()
-    if hasattr(StrictFeedParser, f"_end_{prefix}_{name}" if prefix else f"_end_{name}"):
-        raise Unsupported(f"<{local}> in XHTML content")
-    attrs = []
-    seen = set()
-    for key, value in el.items():
-        if key[0] == "{":
-            if not key.startswith(_XML_NS):
-                raise Unsupported("a namespaced attribute in XHTML content")
-            key = "xml:" + key[len(_XML_NS) :]
-        key = key.lower()
-        if key in seen:
-            raise Unsupported("attribute names that differ only in case")
-        seen.add(key)
-        if key in _LOWER_VALUES:
-            value = value.lower() or value
-        attrs.append(f' {key}="{escape(value, _QUOTE)}"')
-    pieces.append(f"<{name}{''.join(attrs)}>")
-    if el.text:
-        pieces.append(escape(el.text))
+    name = _name(el, tag)
+    if refuse_div and name == "div":
+        raise Unsupported("<div> in XHTML content")
+    if el.attrib:
+        attrs = []
+        seen = set()
+        for key, value in el.items():
+            if key[0] == "{":
+                if not key.startswith(_XML_NS):
+                    raise Unsupported("a namespaced attribute in XHTML content")
+                key = "xml:" + key[len(_XML_NS) :]
+            key = key.lower()
+            if key in seen:
+                raise Unsupported("attribute names that differ only in case")
+            seen.add(key)
+            if key in _LOWER_VALUES:
+                value = value.lower() or value
+            value = _escape(value).replace('"', "&quot;")
+            attrs.append(f' {key}="{value}"')
+        pieces.append(f"<{name}{''.join(attrs)}>")
+    else:
+        pieces.append(f"<{name}>")
+    text = el.text
+    if text:
+        pieces.append(_escape(text))
     for child in el:
-        _element(child, pieces, refuse_div=refuse_div)
-        if child.tail:
-            pieces.append(escape(child.tail))
+        _element(child, pieces, refuse_div)
+        tail = child.tail
+        if tail:
+            pieces.append(_escape(tail))
     pieces.append(f"</{name}>")
 
 

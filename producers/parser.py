@@ -131,27 +131,67 @@ def _parse_fast_path(
     its prolog: :func:`producers.fastscan.prolog_ends_at_root`), whose
     encoding every account agrees on (HTTP charset, XML declaration, BOM) and is UTF-8 or
     a single-byte legacy encoding the bytes really are in (libxml2 decodes it as declared,
-    as feedparser does). Everything else, and whatever the fast path declines, goes the
-    feedparser way below.
+    as feedparser does). A document that states no encoding anywhere and is not UTF-8 is
+    read in the encoding :func:`_parse_xml` would give feedparser (the guess of
+    :func:`producers.charset_guess.guess_charset`) when that is such an encoding.
+    Everything else, and whatever the fast path declines, goes the feedparser way below.
     """
     start = 3 if data.startswith(codecs.BOM_UTF8) else 0
     if not prolog_ends_at_root(data, start):
         return None  # not XML, or a DOCTYPE (where entities are declared): feedparser's
     head = data[start : start + 1024].decode("latin-1")
-    declared = _codec(_declared_encoding(data, head) or "utf-8")
+    stated = _declared_encoding(data, head)
+    declared = _codec(stated or "utf-8")
     if charset and _codec(charset) != declared:
         return None
-    override = False
+    override = None
     if declared in _SINGLE_BYTE_WESTERN and not data.isascii() and _is_utf8(data):
         # As _parse_xml: declared Latin-1 but valid multi-byte UTF-8 is read as UTF-8.
-        override = True
+        override = "utf-8"
         flags = flags | {QualityFlag.ENCODING_REPAIRED.value}
     elif declared != "utf-8" and not _legacy_fast(data, declared):
-        return None
-    parsed = (
-        parse_fast(data, url=url, utf8_override=True) if override else parse_fast(data, url=url)
-    )
+        parsed = _parse_transcoded(data, declared, url)
+        return replace(parsed, flags=frozenset(flags)) if parsed is not None and flags else parsed
+    parsed = parse_fast(data, url=url, encoding=override)
+    if parsed is None and stated is None and not charset:
+        parsed = _parse_guessed(data, url)
+        if parsed is not None:
+            flags = flags | {QualityFlag.ENCODING_REPAIRED.value}
     return replace(parsed, flags=frozenset(flags)) if parsed is not None and flags else parsed
+
+
+def _parse_guessed(data: bytes, url: str) -> ParsedFeed | None:
+    """The fast path for a document that states no encoding and is not UTF-8 (asked only
+    after the UTF-8 reading failed, so UTF-8 feeds never pay for the check): read in the
+    single-byte encoding :func:`_parse_xml` hands feedparser as its hint, else None."""
+    if data.isascii() or _is_utf8(data):
+        return None  # the UTF-8 reading failed for another reason: feedparser's
+    guessed = guess_charset(data)
+    if guessed is None:
+        return None
+    if _legacy_fast(data, guessed):
+        return parse_fast(data, url=url, encoding=guessed)
+    return _parse_transcoded(data, guessed, url)
+
+
+def _parse_transcoded(data: bytes, codec: str, url: str) -> ParsedFeed | None:
+    """The fast path for a document in ``codec`` that libxml2 is not trusted to decode
+    (multi-byte legacy encodings: Shift_JIS, EUC-JP, EUC-KR, GB18030, Big5...), or None.
+
+    feedparser decodes the bytes with Python's codec, replaces the XML declaration and
+    parses UTF-8 (``encodings.convert_to_utf8``); this does the same, so both read the
+    same characters (libxml2's iconv tables differ from Python's for some of these
+    codecs). Only for a codec that reads ASCII bytes as ASCII (the checks on the raw
+    bytes hold: no UTF-7, EBCDIC or UTF-16/32) and bytes that decode strictly with it
+    (else feedparser falls back to other encodings, not reproduced here).
+    """
+    if codec.startswith(("utf-16", "utf-32")) or not _reads_ascii_as_ascii(codec):
+        return None
+    try:
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return parse_fast(text.encode("utf-8"), url=url, encoding="utf-8")
 
 
 def _legacy_fast(data: bytes, codec: str) -> bool:
@@ -276,7 +316,7 @@ def _markup_view(data: bytes, view: str) -> str:
 def _reads_ascii_as_ascii(codec: str) -> bool:
     try:
         return _ASCII.decode(codec) == _ASCII.decode("ascii")
-    except (LookupError, UnicodeError):
+    except (LookupError, UnicodeError, ValueError):  # ValueError: a NUL byte in the name
         return False
 
 

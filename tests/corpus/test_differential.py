@@ -135,6 +135,7 @@ def test_fast_path_agrees_with_feedparser(comparisons: list[Comparison]) -> None
 def test_fast_path_is_taken_on_most_realworld_feeds(comparisons: list[Comparison]) -> None:
     # A fast path that always declines would agree trivially: it must carry real feeds.
     # 285 of 458 when media groups, xml:base and legacy encodings joined it; 332 with
-    # extension elements, XHTML content and RSS 0.90 (issue 3).
+    # extension elements, XHTML content and RSS 0.90; 355 with undeclared and multi-byte
+    # legacy encodings and Atom 0.3 (issue 3).
     fast = sum(1 for c in comparisons if c.path == "fast")
-    assert fast >= 0.7 * len(comparisons), fast
+    assert fast >= 0.75 * len(comparisons), fast
