@@ -15,7 +15,12 @@ import time
 import traceback
 from typing import Any
 
-AREAS = {"parse": "bench.parse_bench", "enrich": "bench.enrich_bench", "store": "bench.store_bench"}
+AREAS = {
+    "parse": "bench.parse_bench",
+    "dedup": "bench.dedup_bench",
+    "enrich": "bench.enrich_bench",
+    "store": "bench.store_bench",
+}
 _ENTRY_POINTS = ("run", "run_bench", "bench", "measure", "store_bench", "enrich_bench",
                  "parse_bench")  # fmt: skip
 # Smoke sizes, passed to an entry point that takes a parameter of that name.

@@ -37,6 +37,15 @@ items is not reached: most misses are two reworded headlines that share two or t
 (a word sketch cannot see that "quiz" is "question"), most false positives headlines that
 share most of their words (a serial's parts). Cross-language pairs are out of scope.
 
+Sentence embeddings were measured and left out (``make story-semantic``,
+tests/story_semantic.py: all-MiniLM-L6-v2 run in numpy, 2026-11). These rules plus "shares
+a candidate key, English on both sides, cosine >= 0.6, names and numbers agree" lift the
+real held-out set from P 0.25 / R 0.22 to 0.47 / 0.78, but cost precision elsewhere: real
+tuning 0.92 / 0.60 -> 0.84 / 0.67, demo 0.95 / 1.00 -> 0.84 / 1.00 (stories from one
+template, other towns and numbers, embed alike: an embedding tells topic, not event).
+Without the names guard demo precision falls to 0.09. No threshold reaches 0.9 / 0.9 on
+every set, and the model costs 10-40 ms of CPU per item, 100x the sketch.
+
 The index lives in the seen-store (:mod:`consumers.dedup.ledger`), not in process memory:
 it is shared by replicas, survives restarts, and is written in the same atomic step as the
 dedup decision, so a replayed delivery repeats its story assignment. State is bounded
@@ -92,6 +101,7 @@ _A = np.array([_rng.randrange(1, _PRIME) for _ in range(PERMUTATIONS)], dtype=np
 _B = np.array([_rng.randrange(0, _PRIME) for _ in range(PERMUTATIONS)], dtype=np.uint64)
 _TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[.!?:]")
 _DIGIT = re.compile(r"\d")
+_BAND_KEY = "%d:" + "%08x" * ROWS  # one format for a band: a third of the per-value f-strings
 _PAIR_MIX = np.uint64(0x9E3779B1)  # golden-ratio multiplier (Knuth): pairs (a, b) != (b, a)
 # Words that carry no story: articles, auxiliaries, prepositions (en, de, fr, es, it).
 _STOP = frozenset(
@@ -129,7 +139,11 @@ def shingles(title_words: list[str], lead_words: list[str]) -> np.ndarray:
     """The hashes of the content words of the title and lead (stop words and one-letter
     words left out; numbers stay, they tell template stories apart) and of their adjacent
     pairs (a pair's hash mixes its words' hashes: one crc32 per word, not per pair)."""
-    kept = _content(title_words + lead_words)
+    return _shingle_hashes(_content(title_words + lead_words))
+
+
+def _shingle_hashes(kept: list[str]) -> np.ndarray:
+    """:func:`shingles` of words already filtered by :func:`_content`."""
     words = np.fromiter((zlib.crc32(w.encode()) for w in kept), dtype=np.uint64, count=len(kept))
     pairs = (words[:-1] * _PAIR_MIX + words[1:]) & 0xFFFFFFFF
     return np.unique(np.concatenate((words, pairs)))
@@ -142,8 +156,10 @@ def names(title: str, lead: str) -> list[str]:
     out = []
     for text, is_title in ((title, True), (lead, False)):
         tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text))[:CONTAINMENT_LEAD]
-        long_words = [t for t in tokens if len(t) > 3 and t.isalpha()]
-        title_cased = is_title and sum(w[0].isupper() for w in long_words) * 2 > len(long_words)
+        title_cased = False
+        if is_title:
+            long_words = [t for t in tokens if len(t) > 3 and t.isalpha()]
+            title_cased = sum(w[0].isupper() for w in long_words) * 2 > len(long_words)
         opening = True
         for t in tokens:
             if not t.isalpha() and _DIGIT.search(t):
@@ -156,7 +172,11 @@ def names(title: str, lead: str) -> list[str]:
 
 def hashed(features: Sequence[str] | set[str]) -> tuple[int, ...]:
     """The sorted, distinct crc32 hashes of ``features``."""
-    return tuple(sorted({zlib.crc32(f.encode()) for f in features}))
+    return tuple(sorted(_crc32s(features)))
+
+
+def _crc32s(features: Sequence[str] | set[str]) -> set[int]:
+    return {zlib.crc32(f.encode()) for f in features}
 
 
 def signature(hashes: np.ndarray) -> tuple[int, ...]:
@@ -180,24 +200,23 @@ def sketch_text(title: str, body: str, at: float) -> StorySketch:
     head = body[:LEAD_CHARS]
     if len(body) > LEAD_CHARS:
         head = head.rsplit(None, 1)[0]  # a cut word is not a word
-    title_words = normalized_words(title)
     lead_words = normalized_words(head)[:LEAD_WORDS]
-    stemmed_title = [w[:STEM_CHARS] for w in _content(title_words)]
-    stemmed_lead = [w[:STEM_CHARS] for w in _content(lead_words[:CONTAINMENT_LEAD])]
-    words = list(dict.fromkeys([*stemmed_title, *stemmed_lead]))[:MAX_WORDS]
-    longest = sorted({w for w in _content(title_words) if not w.isdigit()}, key=_longest_first)
+    # _content filters word by word: the title's and the lead's parts are computed once
+    content_title = _content(normalized_words(title))
+    content_near = _content(lead_words[:CONTAINMENT_LEAD])
+    content_lead = content_near + _content(lead_words[CONTAINMENT_LEAD:])
+    stemmed = [w[:STEM_CHARS] for w in content_title + content_near]
+    words = list(dict.fromkeys(stemmed))[:MAX_WORDS]
+    # longest first, ties in alphabetical order (sort is stable, also with reverse=True)
+    longest = sorted(sorted({w for w in content_title if not w.isdigit()}), key=len, reverse=True)
     keys = list(dict.fromkeys(w[:STEM_CHARS] for w in longest))
     return StorySketch(
-        signature(shingles(title_words, lead_words)),
-        frozenset(hashed(words)),
-        frozenset(hashed(names(title, head[: 10 * CONTAINMENT_LEAD])[:MAX_NAMES])),
+        signature(_shingle_hashes(content_title + content_lead)),
+        frozenset(_crc32s(words)),
+        frozenset(_crc32s(names(title, head[: 10 * CONTAINMENT_LEAD])[:MAX_NAMES])),
         tuple(keys[:TITLE_KEYS]),
         at,
     )
-
-
-def _longest_first(word: str) -> tuple[int, str]:
-    return -len(word), word
 
 
 def candidate_keys(sk: StorySketch) -> list[str]:
@@ -205,7 +224,7 @@ def candidate_keys(sk: StorySketch) -> list[str]:
     title key."""
     sig = sk.signature
     keys = [
-        f"{band}:" + "".join(f"{v:08x}" for v in sig[band * ROWS : (band + 1) * ROWS])
+        _BAND_KEY % (band, *sig[band * ROWS : (band + 1) * ROWS])
         for band in range(len(sig) // ROWS)
     ]
     keys.extend(f"t:{w}" for w in sk.title_keys)

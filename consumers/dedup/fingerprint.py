@@ -39,7 +39,7 @@ FINGERPRINTED = (
 MIN_CONTENT_WORDS = 8
 
 _TAG = re.compile(r"<[^>]*>")
-_NON_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"\w+")
 
 
 def _digest(data: bytes, size: int = 8) -> str:
@@ -60,7 +60,8 @@ def html_to_text(markup: str) -> str:
 def normalized_words(text: str) -> list[str]:
     """NFKC, case-folded words: punctuation, markup remnants and spacing removed."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return [w for w in _NON_WORD.sub(" ", folded).split() if w != "_"]
+    # the runs of word characters: no character is both a word character and a space
+    return [w for w in _WORD.findall(folded) if w != "_"]
 
 
 def body_text(item: Item) -> str:

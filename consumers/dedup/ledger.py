@@ -1,8 +1,10 @@
 """The dedup decision, pure: records in, decisions and record writes out.
 
-Both seen-store backends load the records a batch needs, call :func:`decide`, and write
-its result atomically (SQLite: one transaction; Redis: WATCH/MULTI), so the rules live here
-once. Records are JSON values under these names (``<...>`` filled in)::
+Both seen-store backends load the records a batch needs in three reads
+(:func:`identity_names`, then :func:`bucket_names_needed`, then :func:`second_names`), call
+:func:`decide`, and write its result atomically with the state it read (SQLite: one
+transaction; Redis: a script that compares what was read), so the rules live here once.
+Records are JSON values under these names (``<...>`` filled in)::
 
     k:<dedup key>   the key's owner item, version, field fingerprints, story, alias_of,
                     the item ids seen as aliases on it, and ``hist``: the last deliveries
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from consumers.dedup.clustering import (
@@ -67,16 +70,38 @@ class Outcome:
     touches: set[str] = field(default_factory=set)  # names whose retention restarts
 
 
-def first_names(observations: Sequence[Observation]) -> list[str]:
-    """The records every observation of the batch needs."""
+def identity_names(observations: Sequence[Observation]) -> list[str]:
+    """The first records a batch reads: each observation's key and content fingerprint."""
     names: set[str] = set()
     for obs in observations:
         names.add(f"k:{obs.key}")
         if obs.fingerprint:
             names.add(f"f:{obs.fingerprint}")
-        if not obs.sketch.empty:
-            names.update(f"b2:{k}" for k in candidate_keys(obs.sketch))
     return sorted(names)
+
+
+def bucket_names_needed(observations: Sequence[Observation], records: Records) -> list[str]:
+    """The story buckets a batch reads once its identity records are in ``records``: those
+    of the observations whose key has no record. Only they can be ``created`` (rules 1, 2,
+    4, 5 of the module docstring need a key record), so re-sightings and updates, most of
+    the traffic, read no buckets and no candidates (issue 4, "seen-store latency")."""
+    names: set[str] = set()
+    for obs in observations:
+        if not obs.sketch.empty and f"k:{obs.key}" not in records:
+            names.update(bucket_names(obs.sketch))
+    return sorted(names)
+
+
+def first_names(observations: Sequence[Observation]) -> list[str]:
+    """Every identity record and bucket a batch may need: what the two reads above give
+    when no key is known yet."""
+    return sorted({*identity_names(observations), *bucket_names_needed(observations, {})})
+
+
+@lru_cache(maxsize=4096)  # asked twice per new item: bucket_names_needed, then _created
+def bucket_names(sk: StorySketch) -> tuple[str, ...]:
+    """The ``b2:`` records of a sketch's candidate buckets (LSH bands, then title keys)."""
+    return tuple(f"b2:{k}" for k in candidate_keys(sk))
 
 
 def second_names(records: Records) -> list[str]:
@@ -161,11 +186,17 @@ def _created(
     sk = obs.sketch
     if not sk.empty:
         best, best_story = 0.0, None
-        buckets = [f"b2:{k}" for k in candidate_keys(sk)]
+        window, at = params.story_window_s, sk.at
+        kept: dict[str, list[Any]] = {}  # bucket -> its entries still within the window
         compared = set()  # an item in several buckets is compared once
-        for name in buckets:
-            for item_id, cand_story, at in state.get(name) or ():
-                if item_id in compared or abs(at - sk.at) > params.story_window_s:
+        for name in bucket_names(sk):
+            kept[name] = entries = []
+            for entry in state.get(name) or ():
+                item_id, cand_story, cand_at = entry
+                if abs(cand_at - at) > window:
+                    continue
+                entries.append(entry)
+                if item_id in compared:
                     continue
                 compared.add(item_id)
                 name_s = f"s2:{item_id}"
@@ -191,10 +222,10 @@ def _created(
             "at": sk.at,
         }
         entry = [obs.item_id, story_id, sk.at]
-        for name in buckets:
+        for name, entries in kept.items():
             cap = MAX_TITLE_BUCKET if name.startswith("b2:t:") else MAX_BUCKET
-            kept = [e for e in state.get(name) or () if abs(e[2] - sk.at) <= params.story_window_s]
-            writes[name] = [*kept, entry][-cap:]
+            entries.append(entry)
+            writes[name] = entries[-cap:]
     decision = Decision(Verdict.CREATED, obs.item_id, 1, story_id=story_id, cluster_formed=formed)
     writes[f"k:{obs.key}"] = _record(obs, decision, alias_of=None)
     if obs.fingerprint and state.get(f"f:{obs.fingerprint}") is None:
