@@ -20,6 +20,13 @@ whole of ``process``. Run::
 
 ``--profile`` writes pyinstrument ``.html``/``.txt`` profiles of the measured batches (the
 SQLite work then runs on the main thread, where pyinstrument sees it).
+
+``--e2e-feeds N`` measures the end-to-end bench's dedup workload instead (its per-item
+CPU matches the ``bench.stageproc dedup`` service's): ``--warm`` load-generator clones
+(``bench.loadgen``), then the items of N bench feeds of 20 new items (``bench.feedserver``:
+three real articles per body, so long bodies and many story candidates), all new::
+
+    .venv/bin/python -m bench.dedup_bench --backend sqlite --e2e-feeds 500 --batch 500
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +99,44 @@ def event_stream(items: Sequence[Item], n: int, seed: int = 4) -> list[Incoming]
         out.append(Incoming(event, Delivery("raw", part, offsets[part])))
         offsets[part] += 1
     return out
+
+
+def e2e_stream(feeds: int, warm: int) -> list[Incoming]:
+    """The end-to-end bench's dedup input (module docstring): ``warm`` clones of the load
+    generator's items, then every item of ``feeds`` bench feeds; the same arguments give
+    the same events."""
+    from bench.corpus import load_templates  # only for this workload: parses the corpus
+    from bench.feedserver import FeedSet
+    from bench.loadgen import base_items
+    from producers.normalizer import normalize
+    from producers.parser import parse_feed
+
+    at = datetime(2026, 11, 29, tzinfo=UTC)
+    base = base_items("dedup-bench")
+    items = [
+        base[n % len(base)].model_copy(update={**_clone(n), "fetched": at}) for n in range(warm)
+    ]
+    feed_set = FeedSet(load_templates(), feeds, 20, 20, "dedup-bench")
+    for i in range(feeds):
+        url = f"{feed_set.base}/f/{i}.xml"
+        items.extend(normalize(parse_feed(feed_set.render(i), url=url), feed_url=url, fetched=at))
+    return [
+        Incoming(Event(EventType.OBSERVED, "urn:newswire:bench", item), Delivery("raw", n % 3, n))
+        for n, item in enumerate(items)
+    ]
+
+
+def _clone(n: int) -> dict[str, str]:
+    """A fresh identity, as ``bench.loadgen.LoadGen`` gives each event."""
+    uid = hashlib.sha256(f"dedup-bench:{n}".encode()).hexdigest()
+    link = f"http://127.0.0.1:9/l/dedup-bench/{n}"
+    return {
+        "item_id": uid[:32],
+        "dedup_key": f"link:{link}",
+        "link": link,
+        "guid": f"urn:bench:dedup-bench:{n}",
+        "content_hash": uid,
+    }
 
 
 def _identity(src: Item, tag: object, *, title: str) -> Item:
@@ -238,13 +284,18 @@ async def run(
     batch: int = 250,
     profile: Path | None = None,
     items_file: Path | None = None,
+    e2e_feeds: int = 0,
 ) -> dict[str, Any]:
-    """The figures of every backend (``smoke``: a few hundred events, measures nothing).
+    """The figures of every backend (``smoke``: a few hundred events, measures nothing;
+    ``e2e_feeds``: the end-to-end workload of the module docstring, ``events`` unused).
     A coroutine, so ``bench/area_benches.py`` can await it inside its event loop."""
     if smoke:
         events, warm = 300, 100
-    items = await asyncio.to_thread(load_items, items_file)
-    stream = event_stream(items, warm + events)
+    if e2e_feeds:
+        stream = await asyncio.to_thread(e2e_stream, e2e_feeds, warm)
+    else:
+        items = await asyncio.to_thread(load_items, items_file)
+        stream = event_stream(items, warm + events)
     return {b: await measure(b, stream, warm, batch, profile) for b in backends}
 
 
@@ -257,10 +308,22 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles PATH-<backend>.*")
     parser.add_argument("--smoke", action="store_true", help="a few hundred events")
     parser.add_argument("--items", type=Path, help="JSON Lines of items: read, or written first")
+    parser.add_argument(
+        "--e2e-feeds", type=int, default=0, help="the e2e bench's workload: N feeds x 20 items"
+    )
     args = parser.parse_args()
     backends = ("sqlite", "redis") if args.backend == "both" else (args.backend,)
     figures = asyncio.run(
-        run(args.smoke, backends, args.events, args.warm, args.batch, args.profile, args.items)
+        run(
+            args.smoke,
+            backends,
+            args.events,
+            args.warm,
+            args.batch,
+            args.profile,
+            args.items,
+            args.e2e_feeds,
+        )
     )
     print(json.dumps(figures, indent=2))
 

@@ -39,12 +39,15 @@ def _write_stats(metrics: RecordingMetrics, stage: str, out: Path, state: dict[s
     if lines:
         with (out / f"{stage}.lat").open("a") as f:
             f.write(lines)
+    counters = metrics.counters(
+        ("newswire_records_consumed", "newswire_stage_records", "newswire_dlq_records")
+    )
     stats = {
         "pid": os.getpid(),
         "stage": stage,
-        "consumed": metrics.counter("newswire_records_consumed").get(f"stage={stage}", 0.0),
-        "outcomes": metrics.counter("newswire_stage_records"),
-        "dlq": metrics.counter("newswire_dlq_records"),
+        "consumed": counters["newswire_records_consumed"].get(f"stage={stage}", 0.0),
+        "outcomes": counters["newswire_stage_records"],
+        "dlq": counters["newswire_dlq_records"],
         **state,
     }
     tmp = out / f"{stage}.json.tmp"

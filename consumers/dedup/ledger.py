@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from consumers.dedup.clustering import (
@@ -44,8 +46,9 @@ from consumers.dedup.clustering import (
     StorySketch,
     candidate_keys,
     pack,
-    same_story,
-    unpack,
+    same_story_scores,
+    unpack_raw,
+    values,
 )
 from consumers.dedup.seen_store import Decision, Observation, Verdict
 
@@ -53,8 +56,11 @@ HISTORY = 8  # deliveries remembered per key: replays within one uncommitted win
 MAX_ALIASES = 64
 MAX_BUCKET = 200  # entries per LSH band bucket; the oldest go first
 MAX_TITLE_BUCKET = 16  # entries per title-key bucket: common words fill it fast
+CANDIDATE_CACHE = 8192  # unpacked stored sketches kept (~3.5 kB each)
 
 Records = dict[str, Any]  # name -> JSON value, None when absent
+Candidate = tuple[StorySketch, bytes]  # a stored sketch and its signature's raw bytes
+_ID, _STORY, _AT = itemgetter(0), itemgetter(1), itemgetter(2)  # of a bucket entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +124,7 @@ def decide(observations: Sequence[Observation], records: Records, params: Params
     """Decide the batch in order; later observations see earlier ones' writes."""
     state = dict(records)
     out = Outcome([])
-    sketches: dict[str, StorySketch | None] = {}  # s2: records unpacked in this batch
+    sketches: dict[str, Candidate | None] = {}  # s2: records unpacked in this batch
     for obs in observations:
         decision, writes = _decide_one(obs, state, params, sketches)
         state.update(writes)
@@ -131,7 +137,7 @@ def decide(observations: Sequence[Observation], records: Records, params: Params
 
 
 def _decide_one(
-    obs: Observation, state: Records, params: Params, sketches: dict[str, StorySketch | None]
+    obs: Observation, state: Records, params: Params, sketches: dict[str, Candidate | None]
 ) -> tuple[Decision, Records]:
     d = obs.delivery
     here = [d.topic, d.partition, d.offset]
@@ -179,35 +185,38 @@ def _known_key(obs: Observation, rec: dict[str, Any]) -> tuple[Decision, Records
 
 
 def _created(
-    obs: Observation, state: Records, params: Params, sketches: dict[str, StorySketch | None]
+    obs: Observation, state: Records, params: Params, sketches: dict[str, Candidate | None]
 ) -> tuple[Decision, Records]:
     writes: Records = {}
     story_id, formed = obs.item_id, False
     sk = obs.sketch
     if not sk.empty:
-        best, best_story = 0.0, None
         window, at = params.story_window_s, sk.at
-        kept: dict[str, list[Any]] = {}  # bucket -> its entries still within the window
-        compared = set()  # an item in several buckets is compared once
-        for name in bucket_names(sk):
-            kept[name] = entries = []
-            for entry in state.get(name) or ():
-                item_id, cand_story, cand_at = entry
-                if abs(cand_at - at) > window:
-                    continue
-                entries.append(entry)
-                if item_id in compared:
-                    continue
-                compared.add(item_id)
-                name_s = f"s2:{item_id}"
-                if name_s not in sketches:  # a batch compares one candidate many times
-                    sketches[name_s] = stored_sketch(state.get(name_s))
-                cand = sketches[name_s]
-                if cand is None:
-                    continue
-                score = same_story(sk, cand, params.story_threshold)
-                if score > best:
-                    best, best_story = score, cand_story
+        # bucket -> its entries still within the window
+        kept = {name: _in_window(state.get(name) or (), at, window) for name in bucket_names(sk)}
+        # The candidates: every item of the kept entries once, in the order of its first
+        # entry, with that entry's story. An item has one entry in each of its ~19 buckets
+        # and buckets hold up to 200: built with C-level dict and map calls, not a Python
+        # loop over thousands of entries (issue 4, the end-to-end bench).
+        flat = list(chain.from_iterable(kept.values()))
+        first_story = dict(zip(map(_ID, reversed(flat)), map(_STORY, reversed(flat)), strict=True))
+        stories: list[str] = []  # the story of every candidate, in the order compared
+        cands: list[Candidate] = []
+        for item_id in dict.fromkeys(map(_ID, flat)):
+            name_s = f"s2:{item_id}"
+            if name_s not in sketches:  # a batch compares one candidate many times
+                sketches[name_s] = _stored_candidate(state.get(name_s))
+            cand = sketches[name_s]
+            if cand is not None:
+                stories.append(first_story[item_id])
+                cands.append(cand)
+        best, best_story = 0.0, None
+        # the first of the highest scores wins, as when they were compared one by one
+        for score, cand_story in zip(
+            same_story_scores(sk, cands, params.story_threshold), stories, strict=True
+        ):
+            if score > best:
+                best, best_story = score, cand_story
         if best_story is not None:
             story_id = best_story
         members = (state.get(f"n:{story_id}") or 0) + 1
@@ -233,21 +242,52 @@ def _created(
     return decision, writes
 
 
+def _in_window(entries: Sequence[list[Any]], at: float, window: float) -> list[list[Any]]:
+    """The bucket entries ``[item id, story id, time]`` whose time is within ``window`` of
+    ``at`` (NaN times kept: ``not >``), in order."""
+    if entries:
+        times = list(map(_AT, entries))
+        # All within (the common case): one copy, no Python-level loop. Exact: float
+        # subtraction is monotonic, so no time between these two is further from ``at``;
+        # min and max pass over NaNs unless the first time is NaN (then: the loop below).
+        lo, hi = min(times), max(times)
+        if abs(lo - at) <= window and abs(hi - at) <= window:
+            return list(entries)
+    return [e for e in entries if not abs(e[2] - at) > window]
+
+
 def stored_sketch(value: Any) -> StorySketch | None:
     """The sketch of an ``s2:`` record; None when absent, of another sketch version, or
     malformed (a candidate that cannot be compared is no candidate)."""
+    cand = _stored_candidate(value)
+    return None if cand is None else cand[0]
+
+
+def _stored_candidate(value: Any) -> Candidate | None:
+    """:func:`stored_sketch` with its signature's raw bytes (for ``same_story_scores``)."""
     if not isinstance(value, dict) or value.get("v") != SKETCH_VERSION:
         return None
     try:
-        return StorySketch(
-            unpack(value["sig"]),
-            frozenset(unpack(value["w"])),
-            frozenset(unpack(value["nm"])),
-            (),
-            float(value["at"]),
-        )
+        return _unpacked(value["sig"], value["w"], value["nm"], float(value["at"]))
     except (KeyError, TypeError, ValueError):
         return None
+
+
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def _unpacked(sig: str, words: str, names: str, at: float) -> Candidate:
+    """A stored sketch from its packed fields. Cached: the recent items of a bucket are
+    candidates of batch after batch (84% hits in the end-to-end bench's workload, where
+    unpacking was a tenth of the seen-store's time: issue 4). A pure function, so the
+    cache changes no decision; it costs ~30 MiB when full."""
+    raw = unpack_raw(sig)
+    sk = StorySketch(
+        values(raw),
+        frozenset(values(unpack_raw(words))),
+        frozenset(values(unpack_raw(names))),
+        (),
+        at,
+    )
+    return sk, raw
 
 
 def _record(obs: Observation, decision: Decision, *, alias_of: str | None) -> dict[str, Any]:
