@@ -136,15 +136,10 @@ def _content(words: Sequence[str]) -> list[str]:
     return [w for w in words if len(w) > 1 and w not in _STOP]
 
 
-def shingles(title_words: list[str], lead_words: list[str]) -> np.ndarray:
-    """The hashes of the content words of the title and lead (stop words and one-letter
-    words left out; numbers stay, they tell template stories apart) and of their adjacent
-    pairs (a pair's hash mixes its words' hashes: one crc32 per word, not per pair)."""
-    return _shingle_hashes(_content(title_words + lead_words))
-
-
-def _shingle_hashes(kept: list[str]) -> np.ndarray:
-    """:func:`shingles` of words already filtered by :func:`_content`."""
+def shingles(kept: list[str]) -> np.ndarray:
+    """The hashes of content words (:func:`_content`: stop words and one-letter words left
+    out; numbers stay, they tell template stories apart) and of their adjacent pairs (a
+    pair's hash mixes its words' hashes: one crc32 per word, not per pair)."""
     words = np.fromiter((zlib.crc32(w.encode()) for w in kept), dtype=np.uint64, count=len(kept))
     pairs = (words[:-1] * _PAIR_MIX + words[1:]) & 0xFFFFFFFF
     return np.unique(np.concatenate((words, pairs)))
@@ -169,11 +164,6 @@ def names(title: str, lead: str) -> list[str]:
                 out.append(t.casefold()[:STEM_CHARS])
             opening = t in ".!?:"
     return out
-
-
-def hashed(features: Sequence[str] | set[str]) -> tuple[int, ...]:
-    """The sorted, distinct crc32 hashes of ``features``."""
-    return tuple(sorted(_crc32s(features)))
 
 
 def _crc32s(features: Sequence[str] | set[str]) -> set[int]:
@@ -212,7 +202,7 @@ def sketch_text(title: str, body: str, at: float) -> StorySketch:
     longest = sorted(sorted({w for w in content_title if not w.isdigit()}), key=len, reverse=True)
     keys = list(dict.fromkeys(w[:STEM_CHARS] for w in longest))
     return StorySketch(
-        signature(_shingle_hashes(content_title + content_lead)),
+        signature(shingles(content_title + content_lead)),
         frozenset(_crc32s(words)),
         frozenset(_crc32s(names(title, head[: 10 * CONTAINMENT_LEAD])[:MAX_NAMES])),
         tuple(keys[:TITLE_KEYS]),

@@ -98,12 +98,6 @@ def bucket_names_needed(observations: Sequence[Observation], records: Records) -
     return sorted(names)
 
 
-def first_names(observations: Sequence[Observation]) -> list[str]:
-    """Every identity record and bucket a batch may need: what the two reads above give
-    when no key is known yet."""
-    return sorted({*identity_names(observations), *bucket_names_needed(observations, {})})
-
-
 @lru_cache(maxsize=4096)  # asked twice per new item: bucket_names_needed, then _created
 def bucket_names(sk: StorySketch) -> tuple[str, ...]:
     """The ``b2:`` records of a sketch's candidate buckets (LSH bands, then title keys)."""
@@ -256,15 +250,10 @@ def _in_window(entries: Sequence[list[Any]], at: float, window: float) -> list[l
     return [e for e in entries if not abs(e[2] - at) > window]
 
 
-def stored_sketch(value: Any) -> StorySketch | None:
-    """The sketch of an ``s2:`` record; None when absent, of another sketch version, or
-    malformed (a candidate that cannot be compared is no candidate)."""
-    cand = _stored_candidate(value)
-    return None if cand is None else cand[0]
-
-
 def _stored_candidate(value: Any) -> Candidate | None:
-    """:func:`stored_sketch` with its signature's raw bytes (for ``same_story_scores``)."""
+    """The sketch of an ``s2:`` record with its signature's raw bytes (for
+    ``same_story_scores``); None when absent, of another sketch version, or malformed (a
+    candidate that cannot be compared is no candidate)."""
     if not isinstance(value, dict) or value.get("v") != SKETCH_VERSION:
         return None
     try:

@@ -166,7 +166,8 @@ def test_old_format_story_records_are_ignored_not_compared() -> None:
         "s2:old-item": {"sig": [1, 2, 3], "story": "old-story", "at": 0.0},
         "s2:bad-item": {"v": SKETCH_VERSION, "sig": "not base64!", "w": "", "nm": "", "at": 0},
     }
-    assert "b:0:abc" not in ledger.first_names([first])
+    read = ledger.identity_names([first]) + ledger.bucket_names_needed([first], {})
+    assert "b:0:abc" not in read
     outcome = ledger.decide([first, _observation(2, title, body)], records, params)
     created, copy = outcome.decisions
     assert created.verdict is copy.verdict is Verdict.CREATED
