@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 KAFKA := deploy/kafka/local-kafka.sh
 
-.PHONY: help venv kafka kafka-stop demo run lint format test test-fast wheel-check clean
+.PHONY: help packages venv kafka kafka-stop demo run lint format test test-fast wheel-check clean
 .PHONY: bench bench-smoke
 
 help:
 	@echo "make demo        offline demo: local Kafka + generated feeds -> the whole pipeline -> SQLite"
-	@echo "make test        lint + the whole test suite (starts the local Kafka unless NEWSWIRE_KAFKA_BOOTSTRAP is set)"
+	@echo "make test        lint + the whole test suite; installs missing system packages (as root) and"
+	@echo "                 starts Kafka, PostgreSQL and Redis for the run, stopping what it started"
+	@echo "make test-fast   the tests that need no service (under 2 min)"
 	@echo "make run         the pipeline on the feed list in \$$FEEDS (default feeds.opml), until stopped"
 	@echo "make lint        ruff format --check, ruff check, mypy --strict"
 	@echo "make kafka       start the local Kafka broker; make kafka-stop stops it"
@@ -26,6 +28,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+packages:
+	@deploy/local-services.sh packages
 
 kafka:
 	@if [ -z "$$NEWSWIRE_KAFKA_BOOTSTRAP" ]; then $(KAFKA) start; fi
@@ -49,8 +54,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: venv lint kafka
-	$(BIN)/pytest
+# PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-k dedup -x".
+test: packages venv lint
+	deploy/local-services.sh run -- $(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: venv
 	$(BIN)/pytest -m "not kafka"

@@ -2,6 +2,7 @@
 # A single-node Apache Kafka 4.x (KRaft, combined broker+controller) on 127.0.0.1.
 #
 #   deploy/kafka/local-kafka.sh fetch    resolve the broker jars from Maven Central (cached)
+#   deploy/kafka/local-kafka.sh format   fetch, write the properties, format storage if needed
 #   deploy/kafka/local-kafka.sh start    fetch, format storage if needed, start, wait until it answers
 #   deploy/kafka/local-kafka.sh stop     stop it cleanly (SIGTERM, then SIGKILL after a deadline)
 #   deploy/kafka/local-kafka.sh status   exit 0 when it runs and answers
@@ -57,13 +58,18 @@ fetch() {
   local tmp=$libs.tmp
   rm -rf "$tmp"
   mkdir -p "$tmp"
-  mvn -B -q -f "$here/pom.xml" -Dkafka.version="$version" \
+  mvn -B -q -Dstyle.color=never -f "$here/pom.xml" -Dkafka.version="$version" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
   rm -rf "$libs"
   mv "$tmp" "$libs"
   touch "$libs/.complete"
   say "cached $(ls "$libs" | wc -l) jars in $libs"
 }
+
+# 16 random bytes in URL-safe base64, as Kafka's own ids. Such an id may begin with "-", so
+# it is always passed as --cluster-id=ID, never as a separate argument an option parser
+# could take for an option.
+new_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
 
 java_args=(java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
   -Djava.awt.headless=true "-Dlog4j2.configurationFile=$here/log4j2.properties" -cp "$libs/*")
@@ -103,9 +109,10 @@ format_storage() {
   fi
   if [ -d "$data" ]; then say "storage in $data is not formatted for this node; formatting it anew"; fi
   rm -rf "$data"
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A cluster id written before (kept when only the data went) is used again.
+  [ -n "$cid" ] || cid=$(new_cluster_id)
   echo "$cid" >"$cidfile"
-  "${java_args[@]}" kafka.tools.StorageTool format -t "$cid" -c "$props" >>"$logfile" 2>&1 \
+  "${java_args[@]}" kafka.tools.StorageTool format "--cluster-id=$cid" -c "$props" >>"$logfile" 2>&1 \
     || { say "formatting storage failed; see $logfile"; tail -20 "$logfile" >&2; exit 1; }
 }
 
@@ -236,7 +243,7 @@ start_cluster() {
     say "the cluster in $chome has $(cluster_size) nodes; reset-cluster first"; exit 1
   fi
   echo "$n" >"$chome/size"
-  [ -f "$chome/cluster-id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$chome/cluster-id"
+  [ -f "$chome/cluster-id" ] || new_cluster_id >"$chome/cluster-id"
   cid=$(cat "$chome/cluster-id")
   for id in $(seq 1 "$n"); do
     dir=$(node_dir "$id")
@@ -246,7 +253,7 @@ start_cluster() {
     write_node_props "$id" "$n"
     if ! grep -qs "^cluster.id=$cid\$" "$dir/data/meta.properties"; then
       rm -rf "$dir/data"
-      "${cjava_args[@]}" kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1 \
+      "${cjava_args[@]}" kafka.tools.StorageTool format "--cluster-id=$cid" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1 \
         || { say "formatting node $id failed; see $dir/broker.log"; tail -20 "$dir/broker.log" >&2; exit 1; }
     fi
     say "starting node $id on 127.0.0.1:$(node_port "$id") (log: $dir/broker.log)"
@@ -306,6 +313,7 @@ status_cluster() {
 
 case "${1:-}" in
   fetch) fetch ;;
+  format) mkdir -p "$home"; fetch; write_props; format_storage; say "storage formatted: $data (cluster id $(cat "$cidfile"))" ;;
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
@@ -316,5 +324,5 @@ case "${1:-}" in
   stop-cluster) stop_cluster ;;
   status-cluster) status_cluster ;;
   reset-cluster) stop_cluster; rm -rf "$chome"; say "cluster data deleted" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
