@@ -70,7 +70,10 @@ async def run_pipeline(
     topics = Topics(settings.topic_prefix)
     say(f"ensuring topics on {settings.kafka_bootstrap}")
     await ensure_topics(
-        settings.kafka_bootstrap, pipeline_topics(settings), settings.kafka_timeout_s
+        settings.kafka_bootstrap,
+        pipeline_topics(settings),
+        settings.kafka_timeout_s,
+        groups=[topics.group(name) for name in services],
     )
     summary = RunSummary()
 

@@ -1,5 +1,9 @@
 """Shared fixtures.
 
+Tests marked ``corpus`` read the shared real-world corpus (``../shared/corpus``, see
+tests/corpora.py): without it they FAIL in CI and are skipped elsewhere, with one line in the
+summary saying what is missing.
+
 Tests that need Kafka use the ``kafka_bootstrap`` fixture: it points at
 NEWSWIRE_KAFKA_BOOTSTRAP or the local broker (``make kafka``) and FAILS when no broker
 answers; it never skips. Every event any test publishes through the producer wrapper is
@@ -30,6 +34,38 @@ __all__ = ["CORPUS", "REPO"]
 
 # Issue 8: the scenario report and the `reliability` cadence, for every test directory.
 pytest_plugins = ["scenario_report"]
+
+
+_CORPUS_MISSING = (
+    f"the shared corpus is missing at {CORPUS}: the corpus tier reads it "
+    "(a checkout beside the project's shared/ folder has it; CI always runs it)"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if CORPUS.joinpath("MANIFEST.tsv").is_file() or os.environ.get("CI"):
+        return
+    skipped = [item for item in items if item.get_closest_marker("corpus")]
+    for item in skipped:
+        item.add_marker(pytest.mark.skip(reason="no shared corpus"))
+    config.stash[_SKIPPED_CORPUS] = len(skipped)
+
+
+_SKIPPED_CORPUS = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if skipped := config.stash.get(_SKIPPED_CORPUS, 0):
+        terminalreporter.write_line(
+            f"corpus tier: {skipped} tests skipped, {_CORPUS_MISSING}", yellow=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def _corpus_present(request: pytest.FixtureRequest) -> None:
+    """A ``corpus`` test FAILS (in CI) with one clear line when the corpus is not there."""
+    if request.node.get_closest_marker("corpus") and not CORPUS.joinpath("MANIFEST.tsv").is_file():
+        pytest.fail(_CORPUS_MISSING, pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from factories import make_item
@@ -173,19 +174,19 @@ def _through_pipeline(data: bytes) -> list[Item]:
     return [enrich(item, NOW) for item in items]
 
 
-def _corpus_cases() -> list[str]:
+def _corpus_cases(root: Path) -> list[str]:
     """The feedparser sanitizer cases, and every corpus file carrying script-ish payloads."""
-    with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8") as fh:
+    with (root / "MANIFEST.tsv").open(encoding="utf-8") as fh:
         files = [row["file"] for row in csv.DictReader(fh, delimiter="\t")]
     pattern = re.compile(rb"javascript:|vbscript:|onerror|onload|<script|&lt;script", re.I)
     return [
-        name for name in files if "sanitize" in name or pattern.search((CORPUS / name).read_bytes())
+        name for name in files if "sanitize" in name or pattern.search((root / name).read_bytes())
     ]
 
 
-def injection_run() -> tuple[int, list[tuple[str, Item]], list[str]]:
-    """Every payload and corpus case through the pipeline and the chain: (corpus files,
-    enriched items, dangerous survivors as "where: what")."""
+def injection_run(root: Path = CORPUS) -> tuple[int, list[tuple[str, Item]], list[str]]:
+    """Every payload, and every case of the corpus at ``root``, through the pipeline and the
+    chain: (corpus files, enriched items, dangerous survivors as "where: what")."""
     enriched: list[tuple[str, Item]] = []
     for i, payload in enumerate(PAYLOADS):
         url = DANGEROUS_URLS[i % len(DANGEROUS_URLS)]
@@ -196,9 +197,9 @@ def injection_run() -> tuple[int, list[tuple[str, Item]], list[str]]:
         enriched.append((f"chain #{i}", enrich(item, NOW)))
         page = Article(html=payload + "<p>words</p>", image=url)
         enriched.append((f"article #{i}", enrich(make_item(i), NOW, article=page)))
-    cases = _corpus_cases()
+    cases = _corpus_cases(root)
     for name in cases:
-        enriched += [(name, it) for it in _through_pipeline((CORPUS / name).read_bytes())]
+        enriched += [(name, it) for it in _through_pipeline((root / name).read_bytes())]
     found = [f"{where}: {s}" for where, item in enriched for s in survivors(item)]
     return len(cases), enriched, found
 

@@ -58,8 +58,13 @@ fetch() {
   local tmp=$libs.tmp
   rm -rf "$tmp"
   mkdir -p "$tmp"
+  # mvn's output goes to a log (even -q -B leaves colour resets on the terminal); its tail is
+  # shown when it fails.
+  mkdir -p "$home"
   mvn -B -q -Dstyle.color=never -f "$here/pom.xml" -Dkafka.version="$version" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
+    >"$home/mvn.log" 2>&1 \
+    || { say "mvn could not resolve the broker jars; the end of $home/mvn.log:"; tail -20 "$home/mvn.log" >&2; exit 1; }
   rm -rf "$libs"
   mv "$tmp" "$libs"
   touch "$libs/.complete"

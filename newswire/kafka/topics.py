@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaError,
+    NotCoordinatorError,
+)
 
 from newswire.errors import BrokerUnavailable, ConfigError
 from newswire.log import get_logger
@@ -69,19 +73,48 @@ async def admin_client(
 
 
 async def ensure_topics(
-    bootstrap: str, specs: list[TopicSpec], timeout_s: float = 30.0
+    bootstrap: str,
+    specs: list[TopicSpec],
+    timeout_s: float = 30.0,
+    groups: Sequence[str] = (),
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the names created.
+    """Create the topics that do not exist yet; returns the names created. Then, for
+    ``groups``, wait until the cluster has a coordinator for each.
 
     Idempotent: existing topics are left as they are (their partition count is not changed).
     Raises :class:`BrokerUnavailable` when the cluster does not answer, :class:`ConfigError`
     when it refuses a topic (for example a replication factor above the broker count).
     """
     async with admin_client(bootstrap, timeout_s) as admin:
-        existing = set(await admin.list_topics())
-        missing = [s for s in specs if s.name not in existing]
-        if not missing:
-            return []
+        created = await _create_missing(admin, specs)
+        await _wait_for_coordinators(admin, groups)
+        return created
+
+
+async def _wait_for_coordinators(admin: AIOKafkaAdminClient, groups: Sequence[str]) -> None:
+    """Return once the coordinator of every group in ``groups`` has loaded it (bounded by
+    the caller's timeout). A new broker creates its offsets topic on the first coordinator
+    request and answers NOT_COORDINATOR, then COORDINATOR_LOAD_IN_PROGRESS, until it is
+    loaded; consumers that join before then log a burst of errors while they retry."""
+    pending = list(groups)
+    delay = 0.05
+    while pending:
+        try:
+            described = await admin.describe_consumer_groups(pending)
+            pending = [
+                group for response in described for code, group, *_ in response.groups if code != 0
+            ]
+        except (CoordinatorNotAvailableError, NotCoordinatorError):
+            pass
+        if pending:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+async def _create_missing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
+    existing = set(await admin.list_topics())
+    missing = [s for s in specs if s.name not in existing]
+    if missing:
         response = await admin.create_topics(
             [
                 NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config)
@@ -95,7 +128,7 @@ async def ensure_topics(
                 raise ConfigError(f"Kafka refused to create topic {topic}: error {code} {message}")
         await _wait_for_leaders(admin, [s.name for s in missing])
         log.info("topics created", topics=[s.name for s in missing])
-        return [s.name for s in missing]
+    return [s.name for s in missing]
 
 
 async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:

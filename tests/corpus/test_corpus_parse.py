@@ -1,21 +1,19 @@
-"""parse_feed + normalize over every file of the shared real-world corpus (695 files).
-
-The corpus lives next to the project (``../shared/corpus``, read-only, described by its
-README and ``MANIFEST.tsv``). Each file is parsed once per session; the tests below check
-what must hold for all of them. Run with ``-s`` to see the summary table.
+"""parse_feed + normalize over every file of a corpus: the project's own small one
+(tests/data/feeds) everywhere, and the shared real-world one (``../shared/corpus``, 695
+files, read-only) where it is (see tests/corpora.py). Each file is parsed once per tier; the
+tests below check what must hold for all of them. Run with ``-s`` to see the summary table.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from corpora import TIERS, Corpus
 
 from newswire.errors import FeedParseError
 from producers.normalizer import normalize
@@ -23,28 +21,33 @@ from producers.parser import parse_feed
 from schemas import Event, EventType, Item
 from schemas.validation import schema_errors
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FETCHED = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
-# Files whose item count differs from the manifest's strict count, each with the reason.
-# The test fails when one of them stops differing (then remove it) or a new one appears.
+# Per tier: files whose item count differs from the manifest's strict count, each with the
+# reason. The test fails when one of them stops differing (then remove it) or a new one
+# appears.
 JUSTIFIED_COUNT_MISMATCHES = {
-    "files/feedparser/wellformed__base__http_entry_contributor_url_base_docuri.xml": (
-        "an Atom 0.3 feed whose only child is <item>, not <entry>: a strict count finds 0, "
-        "feedparser (like most readers) takes the <item> as an entry"
-    ),
+    "own": {},
+    "shared": {
+        "files/feedparser/wellformed__base__http_entry_contributor_url_base_docuri.xml": (
+            "an Atom 0.3 feed whose only child is <item>, not <entry>: a strict count finds "
+            "0, feedparser (like most readers) takes the <item> as an entry"
+        ),
+    },
 }
-MAX_COUNT_MISMATCHES = len(JUSTIFIED_COUNT_MISMATCHES)
-# Files that are no feed at all: each must be refused with a FeedParseError.
+# Per tier: files that are no feed at all: each must be refused with a FeedParseError.
 NOT_FEEDS = {
-    "files/gofeed/universal__unknown_feed.xml",  # well-formed XML, root <note>
-    "files/miniflux/xml__iso88591.xml",  # well-formed XML, root <note>
-    "files/rome/2.rss",  # an HTML error page served as a feed
-    "files/feedvalidator/atom__must__feed_missing2.xml",  # an HTML page
-    "files/rss-parser/unrecognized.rss",  # HTML <head> fragments
-    "files/gofeed/universal__empty_feed.xml",  # empty
-    "files/feedparser/illformed__rss_empty_document.xml",  # only a comment
-    "files/gofeed/parser_json__invalid.json",  # broken JSON
+    "own": {"not_a_feed.html", "not_a_feed_note.xml", "empty.xml"},
+    "shared": {
+        "files/gofeed/universal__unknown_feed.xml",  # well-formed XML, root <note>
+        "files/miniflux/xml__iso88591.xml",  # well-formed XML, root <note>
+        "files/rome/2.rss",  # an HTML error page served as a feed
+        "files/feedvalidator/atom__must__feed_missing2.xml",  # an HTML page
+        "files/rss-parser/unrecognized.rss",  # HTML <head> fragments
+        "files/gofeed/universal__empty_feed.xml",  # empty
+        "files/feedparser/illformed__rss_empty_document.xml",  # only a comment
+        "files/gofeed/parser_json__invalid.json",  # broken JSON
+    },
 }
 
 _HEADER_NOTE = re.compile(r"HTTP header sent by test: Content-type: (.+?); feedparser test_", re.I)
@@ -61,8 +64,8 @@ class Outcome:
     crashed: str | None = None  # any other exception: always a bug
 
 
-def _outcome(row: dict[str, str]) -> Outcome:
-    data = (CORPUS / row["file"]).read_bytes()
+def _outcome(corpus: Corpus, row: dict[str, str]) -> Outcome:
+    data = (corpus.root / row["file"]).read_bytes()
     # feedparser's HTTP tests record the Content-Type their server sent; send it too.
     header = _HEADER_NOTE.search(row["notes"])
     url = "https://corpus.example/" + row["file"]
@@ -77,15 +80,17 @@ def _outcome(row: dict[str, str]) -> Outcome:
     return outcome
 
 
+@pytest.fixture(scope="module", params=TIERS)
+def corpus(request: pytest.FixtureRequest) -> Corpus:
+    tier: Corpus = request.param
+    return tier
+
+
 @pytest.fixture(scope="module")
-def outcomes() -> list[Outcome]:
-    if not (CORPUS / "MANIFEST.tsv").is_file():
-        pytest.fail(f"the shared corpus is missing: {CORPUS}")
-    with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+def outcomes(corpus: Corpus) -> list[Outcome]:
     started = time.perf_counter()
-    results = [_outcome(row) for row in rows]
-    _print_summary(results, time.perf_counter() - started)
+    results = [_outcome(corpus, row) for row in corpus.rows()]
+    _print_summary(corpus, results, time.perf_counter() - started)
     return results
 
 
@@ -109,10 +114,10 @@ def _count_mismatches(results: list[Outcome]) -> dict[str, str]:
     return out
 
 
-def _print_summary(results: list[Outcome], seconds: float) -> None:
+def _print_summary(corpus: Corpus, results: list[Outcome], seconds: float) -> None:
     reasons = Counter(re.sub(r"\d+", "N", o.rejected) for o in results if o.rejected)
     flags = Counter(f for o in results for i in o.items for f in i.quality_flags)
-    print(f"\ncorpus: {len(results)} files in {seconds:.1f}s")
+    print(f"\ncorpus ({corpus.name}): {len(results)} files in {seconds:.1f}s")
     print(f"  feeds that yielded items: {sum(1 for o in results if o.items)}")
     print(f"  items: {sum(len(o.items) for o in results)}")
     print(f"  crashed: {sum(1 for o in results if o.crashed)}")
@@ -125,40 +130,42 @@ def _print_summary(results: list[Outcome], seconds: float) -> None:
     print("  quality flags on items: " + ", ".join(f"{k} {v}" for k, v in flags.most_common()))
 
 
-def test_nothing_crashes(outcomes: list[Outcome]) -> None:
+def test_nothing_crashes(corpus: Corpus, outcomes: list[Outcome]) -> None:
     crashed = [f"{o.row['file']}: {o.crashed}" for o in outcomes if o.crashed]
     assert not crashed, "\n".join(crashed)
-    assert len(outcomes) >= 690  # the whole manifest was read
+    assert len(outcomes) >= corpus.min_files  # the whole manifest was read
 
 
-def test_every_wellformed_feed_with_items_yields_items(outcomes: list[Outcome]) -> None:
+def test_every_wellformed_feed_with_items_yields_items(
+    corpus: Corpus, outcomes: list[Outcome]
+) -> None:
     empty = [
         f"{o.row['file']}: {o.rejected or 'no items'}"
         for o in outcomes
         if _expects_items(o.row) and not o.items
     ]
     assert not empty, "\n".join(empty)
-    assert sum(1 for o in outcomes if _expects_items(o.row)) > 300
+    assert sum(1 for o in outcomes if _expects_items(o.row)) >= corpus.min_with_items
 
 
-def test_item_counts_match_the_manifest(outcomes: list[Outcome]) -> None:
+def test_item_counts_match_the_manifest(corpus: Corpus, outcomes: list[Outcome]) -> None:
+    justified = JUSTIFIED_COUNT_MISMATCHES[corpus.name]
     mismatches = _count_mismatches(outcomes)
-    unexplained = {k: v for k, v in mismatches.items() if k not in JUSTIFIED_COUNT_MISMATCHES}
+    unexplained = {k: v for k, v in mismatches.items() if k not in justified}
     assert not unexplained, "\n".join(f"{k}: {v}" for k, v in unexplained.items())
-    stale = set(JUSTIFIED_COUNT_MISMATCHES) - set(mismatches)
+    stale = set(justified) - set(mismatches)
     assert not stale, f"these now match the manifest, drop them from the list: {stale}"
-    assert len(mismatches) <= MAX_COUNT_MISMATCHES
 
 
 def test_rejections_are_one_line_and_only_for_files_without_readable_items(
-    outcomes: list[Outcome],
+    corpus: Corpus, outcomes: list[Outcome]
 ) -> None:
     for o in outcomes:
         if o.rejected:
             assert o.rejected.strip() and "\n" not in o.rejected, o.row["file"]
             assert not _expects_items(o.row), o.row["file"]
     rejected = {o.row["file"] for o in outcomes if o.rejected}
-    assert rejected >= NOT_FEEDS, NOT_FEEDS - rejected
+    assert rejected >= NOT_FEEDS[corpus.name], NOT_FEEDS[corpus.name] - rejected
 
 
 def test_every_item_is_a_valid_event(outcomes: list[Outcome]) -> None:
@@ -191,12 +198,12 @@ _MOJIBAKE = re.compile("â€|[ÃÐÑ][\u0080-\u00bf\u2018-\u201e\u20ac\u2122]")
 
 
 def test_mojibake_is_repaired_in_every_file_the_manifest_says_has_it(
-    outcomes: list[Outcome],
+    corpus: Corpus, outcomes: list[Outcome]
 ) -> None:
-    """The 30-odd captures whose text was double-encoded by the publisher come out readable,
-    flagged ``encoding_repaired`` (producers/mojibake.py)."""
+    """The files whose text was double-encoded by the publisher (30-odd real captures)
+    come out readable, flagged ``encoding_repaired`` (producers/mojibake.py)."""
     noted = [o for o in outcomes if "mojibake" in o.row["encoding_notes"] and o.items]
-    assert len(noted) >= 30
+    assert len(noted) >= corpus.min_mojibake
     left = [
         f"{o.row['file']}: {m.group(0)!r} in {i.title!r}"
         for o in noted

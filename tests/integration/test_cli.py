@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from paths import CORPUS
+from corpora import OWN
 
 NEWSWIRE = [sys.executable, "-m", "newswire.cli"]
 COMMANDS = [
@@ -94,10 +94,13 @@ def test_demo_then_search_show_export(env: dict[str, str]) -> None:
 def test_inspect_prints_json_lines_and_rejects_non_feeds(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    feed = CORPUS / "files" / "FeedReader" / "AtomBattleNet.xml"
+    feed = OWN.root / "atom10_xml_base.xml"
     result = cli("inspect", str(feed), env=env)
     rows = [orjson.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 11  # the manifest's item_count
+    assert len(rows) == 3  # the manifest's item_count
+    assert [r["link"] for r in rows] == [
+        f"https://atom.example/blog/posts/{i}.html" for i in (1, 2, 3)
+    ]  # relative links resolved against xml:base
     assert {r["feed_url"] for r in rows} == {feed.resolve().as_uri()}
     assert all(r["item_id"] and r["title"] for r in rows)
 
@@ -105,7 +108,7 @@ def test_inspect_prints_json_lines_and_rejects_non_feeds(
     page.write_text("<html><body><p>Not a feed</p></body></html>")
     bad = cli("inspect", str(page), str(feed), env=env, check=False)
     assert bad.returncode == 1
-    assert len(bad.stdout.splitlines()) == 11  # the good input still printed
+    assert len(bad.stdout.splitlines()) == 3  # the good input still printed
     reason = bad.stderr.strip().splitlines()
     assert len(reason) == 1 and str(page) in reason[0]
 

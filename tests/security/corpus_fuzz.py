@@ -1,9 +1,10 @@
-"""Corpus fuzzing (issue 8, security): the shared corpus's not-well-formed files plus seeded
-truncations and byte flips of its files, each parsed and normalized in a worker process and
-classified. Only :class:`FeedParseError` may come out of parsing; every input gets a class.
+"""Corpus fuzzing (issue 8, security): a corpus's not-well-formed files plus seeded
+truncations and byte flips of its files (the shared corpus, or the project's own small
+one), each parsed and normalized in a worker process and classified. Only
+:class:`FeedParseError` may come out of parsing; every input gets a class.
 
 An input is named by ``(file, kind, seed)`` so that a failure can be replayed exactly:
-``mutate(read(file), kind, seed)``. Workers get names, not bytes, and read the corpus
+``mutate(read(root, file), kind, seed)``. Workers get names, not bytes, and read the corpus
 themselves. A per-input alarm bounds Python-level hangs; the parent bounds everything else
 (a C-level hang) with a deadline per batch and fails naming the batch.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from multiprocessing import get_context
+from pathlib import Path
 from types import FrameType
 
 from paths import CORPUS
@@ -39,6 +41,7 @@ class Input:
     file: str
     kind: str  # "as-is" or one of KINDS
     seed: int = 0
+    root: Path = CORPUS  # the corpus ``file`` is in
 
 
 @dataclass(frozen=True)
@@ -48,27 +51,28 @@ class Classified:
     detail: str  # the FeedParseError reason (digits folded), or the crash
 
 
-def manifest() -> list[dict[str, str]]:
-    with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8", newline="") as fh:
+def manifest(root: Path = CORPUS) -> list[dict[str, str]]:
+    with (root / "MANIFEST.tsv").open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-def inputs(mutations: int, seed: int) -> list[Input]:
-    """Every not-well-formed corpus file as it is, then ``mutations`` seeded mutations of
-    files drawn from the whole corpus (the same list for the same arguments)."""
-    rows = manifest()
-    out = [Input(r["file"], "as-is") for r in rows if r["wellformed"] != "yes"]
+def inputs(mutations: int, seed: int, root: Path = CORPUS) -> list[Input]:
+    """Every not-well-formed file of the corpus at ``root`` as it is, then ``mutations``
+    seeded mutations of files drawn from all of it (the same list for the same arguments)."""
+    rows = manifest(root)
+    out = [Input(r["file"], "as-is", root=root) for r in rows if r["wellformed"] != "yes"]
     rng = random.Random(seed)
     files = sorted(r["file"] for r in rows)
     out += [
-        Input(rng.choice(files), rng.choice(KINDS), rng.getrandbits(32)) for _ in range(mutations)
+        Input(rng.choice(files), rng.choice(KINDS), rng.getrandbits(32), root)
+        for _ in range(mutations)
     ]
     return out
 
 
 @cache
-def read(file: str) -> bytes:
-    return (CORPUS / file).read_bytes()
+def read(root: Path, file: str) -> bytes:
+    return (root / file).read_bytes()
 
 
 def mutate(data: bytes, kind: str, seed: int) -> bytes:
@@ -107,7 +111,7 @@ def outcome(data: bytes, url: str) -> tuple[str, str]:
 
 def classify(item: Input) -> Classified:
     """:func:`outcome` of one input under a ``PER_INPUT_S`` alarm. Never raises."""
-    data = mutate(read(item.file), item.kind, item.seed)
+    data = mutate(read(item.root, item.file), item.kind, item.seed)
     signal.setitimer(signal.ITIMER_REAL, PER_INPUT_S)
     try:
         return Classified(item, *outcome(data, "https://corpus.example/" + item.file))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from corpus_fuzz import Classified, Input, inputs, manifest, outcome, summary, timed_run
+from corpora import SHARED, TIERS, Corpus
+from corpus_fuzz import Classified, Input, inputs, outcome, summary, timed_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from paths import CORPUS
 from scenario_report import Report, ScenarioResult
 
 LABELS = {"items", "no items", "parse error", "hang", "crash"}
@@ -43,15 +43,12 @@ def test_crashes_found_earlier_stay_fixed(detail: str) -> None:
 
 
 @pytest.mark.timeout(600)
-def test_not_wellformed_files_and_300_mutations() -> None:
-    if not (CORPUS / "MANIFEST.tsv").is_file():
-        pytest.fail(f"the shared corpus is missing: {CORPUS}")
-    items = inputs(300, seed=8)
-    assert (
-        sum(i.kind == "as-is" for i in items)
-        == sum(r["wellformed"] != "yes" for r in manifest())
-        >= 90
-    )
+@pytest.mark.parametrize("corpus", TIERS)
+def test_not_wellformed_files_and_300_mutations(corpus: Corpus) -> None:
+    items = inputs(300, seed=8, root=corpus.root)
+    not_wellformed = sum(r["wellformed"] != "yes" for r in corpus.rows())
+    assert sum(i.kind == "as-is" for i in items) == not_wellformed
+    assert not_wellformed >= (90 if corpus is SHARED else 6)
     results, seconds = timed_run(items)
     print("\n" + summary(results, seconds))
     assert failures(results, items) == []
@@ -61,6 +58,7 @@ def test_not_wellformed_files_and_300_mutations() -> None:
 
 @pytest.mark.reliability
 @pytest.mark.slow
+@pytest.mark.corpus
 @pytest.mark.timeout(3000)
 def test_corpus_fuzz_scenario(report: Report) -> None:
     items = inputs(5000, seed=2026)

@@ -12,6 +12,7 @@ from scenario_report import Report, ScenarioResult
 
 
 @pytest.mark.reliability
+@pytest.mark.corpus
 def test_injection_scenario(report: Report) -> None:
     cases, enriched, found = injection_run()
     caught = unsanitized_caught()

@@ -56,6 +56,7 @@ def labelled_sample(corpus: Path = CORPUS) -> list[tuple[str, str, str]]:
     return sample
 
 
+@pytest.mark.corpus
 def test_detection_accuracy_on_corpus_sample() -> None:
     sample = labelled_sample()
     languages = Counter(label for label, _, _ in sample)
