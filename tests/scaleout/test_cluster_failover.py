@@ -29,7 +29,13 @@ from newswire.kafka.topics import admin_client, ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
+# xdist_group: the tests that use the 3-node cluster (fixed ports) run in one worker.
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
+    pytest.mark.xdist_group("kafka-cluster"),
+]
 
 BATCHES, BATCH = 40, 25
 

@@ -13,7 +13,7 @@ from producers.clock import SystemClock
 from producers.politeness import HostGate, PolitenessPolicy
 from producers.redis_budget import PolitenessUnavailable, RedisBudget
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.redis]
 
 POLICY = PolitenessPolicy(requests_per_minute=600.0, burst=5)  # 10 requests/s
 

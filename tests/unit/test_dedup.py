@@ -36,7 +36,9 @@ WIRE_BODY = (
 Opener = Callable[..., SeenStore]
 
 
-@pytest_asyncio.fixture(params=["sqlite", "redis"], loop_scope="function")
+@pytest_asyncio.fixture(
+    params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)], loop_scope="function"
+)
 async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
     """Opens a store on the same state each time it is called: a call is a "restart"."""
     opened: list[SeenStore] = []
@@ -212,6 +214,7 @@ async def test_sqlite_records_expire_after_the_retention(tmp_path: Path) -> None
     await store.aclose()
 
 
+@pytest.mark.redis
 async def test_redis_records_carry_the_retention_as_ttl() -> None:
     url = require_redis()
     store = RedisSeenStore(url, f"test:{uuid.uuid4().hex}", PARAMS, retention_s=3600)

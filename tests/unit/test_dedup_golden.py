@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 
 from consumers.dedup import ledger
@@ -197,6 +198,7 @@ async def test_sqlite_decisions_and_records_are_the_golden_ones(tmp_path: Path) 
     assert digests(sqlite_records(tmp_path / "seen.db")) == expected["records"]
 
 
+@pytest.mark.redis
 async def test_redis_decisions_and_records_are_the_golden_ones() -> None:
     from dedup_support import require_redis  # tests/ is on sys.path under pytest only
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
+import pytest
 import pytest_asyncio
 from dedup_support import require_redis
 from factories import make_event
@@ -18,6 +19,8 @@ from consumers.dedup.redis_seen_store import RedisSeenStore
 from consumers.dedup.seen_store import Observation, Verdict
 from consumers.dedup.stage import DedupStage
 from newswire.kafka.stage import Delivery, Incoming
+
+pytestmark = pytest.mark.redis
 
 PARAMS = ledger.Params(story_threshold=0.6, story_window_s=3 * 86400.0)
 
