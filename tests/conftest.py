@@ -42,7 +42,19 @@ _CORPUS_MISSING = (
 )
 
 
+# A test that asks for one of these fixtures needs the service: it gets its marker, so
+# `make test-fast` (-m "not kafka and not postgres and not redis") leaves it out.
+_SERVICE_FIXTURES = {
+    "kafka_bootstrap": "kafka",
+    "postgres_server": "postgres",
+    "redis_url": "redis",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & _SERVICE_FIXTURES.keys():
+            item.add_marker(_SERVICE_FIXTURES[fixture])
     if CORPUS.joinpath("MANIFEST.tsv").is_file() or os.environ.get("CI"):
         return
     skipped = [item for item in items if item.get_closest_marker("corpus")]
