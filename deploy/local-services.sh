@@ -39,7 +39,7 @@ packages() {
     exit 2
   fi
   say "installing Debian packages: $need"
-  export DEBIAN_FRONTEND=noninteractive
+  export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
   local opts=(-o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
   # shellcheck disable=SC2086 # one word per package
   if ! apt-get install "${opts[@]}" $need >/dev/null; then

@@ -8,10 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import (
-    CoordinatorNotAvailableError,
-    KafkaError,
-)
+from aiokafka.errors import KafkaError
 
 from newswire.errors import BrokerUnavailable, ConfigError
 from newswire.log import get_logger
@@ -94,14 +91,19 @@ async def _wait_for_coordinators(admin: AIOKafkaAdminClient, groups: Sequence[st
     """Return once the cluster names a coordinator for every group in ``groups`` (bounded
     by the caller's timeout). A new broker creates its offsets topic on the first
     coordinator request and answers COORDINATOR_NOT_AVAILABLE until it has; consumers that
-    ask before then log a burst of errors while they retry."""
+    ask before then log a burst of errors while they retry (COORDINATOR_NOT_AVAILABLE is one
+    of the retriable errors)."""
     for group in groups:
         delay = 0.05
         while True:
             try:
                 await admin.find_coordinator(group)
                 break
-            except CoordinatorNotAvailableError:
+            except KafkaError as exc:
+                # Also a node that went away meanwhile (a replica's broker restarting):
+                # every retriable error is asked again, until the caller's timeout.
+                if not exc.retriable:
+                    raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.5)
 

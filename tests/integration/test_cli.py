@@ -13,6 +13,7 @@ import httpx
 import orjson
 import pytest
 from corpora import OWN
+from paths import REPO
 
 NEWSWIRE = [sys.executable, "-m", "newswire.cli"]
 COMMANDS = [
@@ -61,6 +62,13 @@ def test_demo_then_search_show_export(env: dict[str, str]) -> None:
     first = cli("demo", "--fresh", env=env).stdout
     assert "demo stories stored  111 of 111" in first
     assert "aliases (copies)     10" in first  # the wire stories' second and third outlets
+    # The README's sample summary is what the demo prints (all but the seconds it took).
+    readme = (REPO / "README.md").read_text()
+    sample = readme.split("```\nnewswire demo summary\n", 1)[1].split("```", 1)[0]
+    printed = first.split("newswire demo summary\n", 1)[1]
+    for line in sample.splitlines():
+        if line.strip() and not line.strip().startswith("seconds"):
+            assert line in printed.splitlines(), f"README line not printed: {line!r}"
     again = cli("demo", env=env).stdout  # the second poll: 304s, nothing new
     assert "not_modified 6" in again
     assert "demo stories stored  111 of 111" in again
