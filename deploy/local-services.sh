@@ -59,42 +59,32 @@ packages() {
 started=()
 
 stop_started() {
-  local svc
-  for svc in "${started[@]}"; do
-    case $svc in
-      kafka) "$here/kafka/local-kafka.sh" stop || true ;;
-      postgres) "$here/postgres/local-postgres.sh" stop || true ;;
-      redis) "$here/redis/local-redis.sh" stop || true ;;
-    esac
-  done
+  local script
+  for script in "${started[@]}"; do "$script" stop || true; done
   started=()
 }
 
+# Something answers on 127.0.0.1:PORT (ours from an earlier start, or another checkout's).
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start NAME SETTING PORT SCRIPT: use what SETTING points at, or what answers on PORT, or
+# start it with SCRIPT and remember that this run did.
+start() {
+  local name=$1 setting=$2 port=$3 script=$4
+  if [ -n "${!setting:-}" ]; then
+    say "$name: using $setting=${!setting}"
+  elif answers "$port"; then
+    say "$name: already running on 127.0.0.1:$port, left alone"
+  else
+    started+=("$script")
+    "$script" start
+  fi
+}
+
 start_services() {
-  if [ -n "${NEWSWIRE_KAFKA_BOOTSTRAP:-}" ]; then
-    say "Kafka: using NEWSWIRE_KAFKA_BOOTSTRAP=$NEWSWIRE_KAFKA_BOOTSTRAP"
-  elif "$here/kafka/local-kafka.sh" status 2>/dev/null; then
-    say "Kafka: already running, left alone"
-  else
-    started+=(kafka)
-    "$here/kafka/local-kafka.sh" start
-  fi
-  if [ -n "${NEWSWIRE_TEST_POSTGRES_URL:-}" ]; then
-    say "PostgreSQL: using NEWSWIRE_TEST_POSTGRES_URL"
-  elif "$here/postgres/local-postgres.sh" status >/dev/null 2>&1; then
-    say "PostgreSQL: already running, left alone"
-  else
-    started+=(postgres)
-    "$here/postgres/local-postgres.sh" start
-  fi
-  if [ -n "${NEWSWIRE_TEST_REDIS_URL:-}" ]; then
-    say "Redis: using NEWSWIRE_TEST_REDIS_URL"
-  elif "$here/redis/local-redis.sh" status 2>/dev/null; then
-    say "Redis: already running, left alone"
-  else
-    started+=(redis)
-    "$here/redis/local-redis.sh" start
-  fi
+  start Kafka NEWSWIRE_KAFKA_BOOTSTRAP "${NEWSWIRE_LOCAL_KAFKA_PORT:-9092}" "$here/kafka/local-kafka.sh"
+  start PostgreSQL NEWSWIRE_TEST_POSTGRES_URL "${NEWSWIRE_PG_PORT:-5433}" "$here/postgres/local-postgres.sh"
+  start Redis NEWSWIRE_TEST_REDIS_URL "${NEWSWIRE_LOCAL_REDIS_PORT:-6390}" "$here/redis/local-redis.sh"
 }
 
 run() {

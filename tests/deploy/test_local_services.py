@@ -86,7 +86,7 @@ def test_a_running_service_is_used_and_left_alone(tmp_path: Path) -> None:
             [SCRIPT, "run", "--", "true"], env=env, capture_output=True, text=True, timeout=50
         )
         assert done.returncode == 0, done.stderr
-        assert "Redis: already running, left alone" in done.stderr
+        assert f"Redis: already running on 127.0.0.1:{port}, left alone" in done.stderr
         assert _answers(port)
     finally:
         subprocess.run([redis, "stop"], env=env, check=False, capture_output=True)
