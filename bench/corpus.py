@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newswire.demo import generate_site
+from newswire.app.demo import generate_site
 from newswire.errors import NewswireError
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("BENCH_CORPUS", REPO.parent / "shared" / "corpus"))

@@ -108,8 +108,8 @@ def e2e_stream(feeds: int, warm: int) -> list[Incoming]:
     from bench.corpus import load_templates  # only for this workload: parses the corpus
     from bench.feedserver import FeedSet
     from bench.loadgen import base_items
-    from producers.normalizer import normalize
-    from producers.parser import parse_feed
+    from producers.normalize.normalizer import normalize
+    from producers.parse.parser import parse_feed
 
     at = datetime(2026, 11, 29, tzinfo=UTC)
     base = base_items("dedup-bench")

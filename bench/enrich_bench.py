@@ -23,11 +23,11 @@ from typing import Any
 from consumers.enrich import language
 from consumers.enrich.chain import enrich
 from consumers.enrich.steps import STEPS
-from newswire.demo.site import generate_site
+from newswire.app.demo.site import generate_site
 from newswire.errors import FeedParseError
 from newswire.metrics import Metrics
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 from schemas import Item
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

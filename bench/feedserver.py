@@ -1,7 +1,7 @@
 """A fast asyncio feed server for the bench: N RSS 2.0 feeds on 127.0.0.1, ETag/304,
 a controllable change rate, and request counts.
 
-``newswire.demo.FeedServer`` starts a thread per connection and keeps a request log and a
+``newswire.app.demo.FeedServer`` starts a thread per connection and keeps a request log and a
 rendered body per route: fine for tests, too heavy for 10,000 feeds in the process being
 measured. This server runs in its own process (``python -m bench.feedserver``), so its CPU
 is never charged to the producer, and renders a feed body only when a 200 is due.

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from bench.corpus import load_templates
 from bench.feedserver import FeedSet
 from newswire.kafka.producer import EventProducer, Record
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 from schemas import Event, EventType, Item
 
 SOURCE = "urn:newswire:bench"

@@ -20,8 +20,8 @@ from pathlib import Path
 import orjson
 
 from bench.recording import RecordingMetrics
+from newswire.app.pipeline import run_pipeline
 from newswire.log import configure_logging
-from newswire.pipeline import run_pipeline
 from newswire.settings import load_settings
 
 

@@ -10,7 +10,7 @@ consumer runner and the poller decide without string matching::
     └── PermanentError             the same input fails the same way: dead-lettered
         ├── PoisonEvent            a record that is not a valid event (decode / schema)
         ├── FeedError              a feed could not be turned into items (this poll)
-        │   ├── FetchError         the HTTP side (see producers.fetcher); timeouts, connect
+        │   ├── FetchError         the HTTP side (see newswire.fetch.fetcher); timeouts, connect
         │   │                      errors, 429 and 5xx set retriable = True: the feed is
         │   │                      polled again later, it never stops silently
         │   └── FeedParseError     the bytes are not a feed we can read

@@ -4,8 +4,8 @@ A page names its feeds with ``<link rel="alternate" type="application/rss+xml" h
 (also ``application/atom+xml``, ``application/feed+json``, ``application/rdf+xml``, and
 ``application/json`` as JSON Feed 1.0 suggested); see the RSS Advisory Board's autodiscovery
 spec and HTML's "alternate" link type. Everything is fetched with the hardened
-:class:`~producers.fetcher.Fetcher` (SSRF guard, caps, deadline), and a candidate counts
-as a feed only if the parser reads it (:func:`producers.parse_worker.parse_bounded`).
+:class:`~newswire.fetch.fetcher.Fetcher` (SSRF guard, caps, deadline), and a candidate counts
+as a feed only if the parser reads it (:func:`producers.parse.parse_worker.parse_bounded`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from newswire.errors import FeedError, FeedParseError
+from newswire.fetch.fetcher import Fetcher, FetchResult
 from newswire.sanitizer import text_line
-from producers.fetcher import Fetcher, FetchResult
-from producers.parse_worker import parse_bounded
-from producers.parsed import join_url
+from producers.parse.parse_worker import parse_bounded
+from producers.parse.parsed import join_url
 
 #: Link types that name a feed, in order of preference.
 FEED_TYPES = (

@@ -25,14 +25,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newswire.errors import FeedError, FetchError
+from newswire.fetch.fetcher import Fetcher, HttpStatusError
 from newswire.kafka.producer import EventProducer, Record
 from newswire.log import get_logger
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.clock import Clock, SystemClock
 from producers.feed_state import FeedState, iso, save_states
-from producers.fetcher import Fetcher, HttpStatusError
-from producers.next_poll import (
+from producers.normalize.normalizer import normalize
+from producers.pacing.clock import Clock, SystemClock
+from producers.pacing.next_poll import (
     FeedHints,
     HttpHints,
     NextPoll,
@@ -43,10 +44,9 @@ from producers.next_poll import (
     read_feed_hints,
     read_http_hints,
 )
-from producers.normalizer import normalize
-from producers.parse_worker import parse_bounded
-from producers.parsed import ParsedFeed
-from producers.politeness import HostGate, PolitenessPolicy, host_of
+from producers.pacing.politeness import HostGate, PolitenessPolicy, host_of
+from producers.parse.parse_worker import parse_bounded
+from producers.parse.parsed import ParsedFeed
 from producers.registry import FeedRecord, publish_feeds
 from schemas import Event, EventType, Item
 

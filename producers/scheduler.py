@@ -2,15 +2,15 @@
 
 It owns a set of feeds (``sync``/``add``/``remove`` change it at runtime, so a replica can
 own a subset: issue 10 shards by registry partition) and keeps a heap of due times. A due
-feed is first admitted by the per-host :class:`~producers.politeness.HostGate` (a host-wide
+feed is first admitted by the per-host :class:`~producers.pacing.politeness.HostGate` (a host-wide
 Retry-After hold or an exhausted request budget defers it, in memory, with that reason),
 then polled under the host's concurrency slot and the global ``fetch_concurrency`` cap.
-The poll saves the feed's next due time (:mod:`producers.next_poll`) in its state, which
+The poll saves the feed's next due time (:mod:`producers.pacing.next_poll`) in its state, which
 the scheduler follows; a feed loaded with no due time, or one that fell due while no
 producer ran, is polled within ``poll_first_spread_s``, staggered.
 
 Time comes from the poller's injected clock, so tests drive a day of polling with a
-:class:`~producers.clock.VirtualClock` and no sleeping. ``run`` stops on ``stop``: no new
+:class:`~producers.pacing.clock.VirtualClock` and no sleeping. ``run`` stops on ``stop``: no new
 polls start, polls in flight finish (their state saved) up to ``drain_timeout_s``, then are
 cancelled (a cancelled poll saves nothing and runs again next time).
 """
@@ -30,10 +30,10 @@ from typing import Any, Protocol
 from newswire.errors import NewswireError
 from newswire.log import get_logger
 from newswire.metrics import Metrics
-from producers.clock import Clock
 from producers.feed_state import FeedState, epoch
-from producers.next_poll import SchedulePolicy, first_poll
-from producers.politeness import HostGate, host_of
+from producers.pacing.clock import Clock
+from producers.pacing.next_poll import SchedulePolicy, first_poll
+from producers.pacing.politeness import HostGate, host_of
 from producers.poller import PollResult, PollSummary
 from producers.registry import FeedRecord
 

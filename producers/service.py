@@ -13,7 +13,7 @@ polls each one when it is due. Two ways to run:
   feed once for ``--until-idle``.
 
 With ``politeness_redis_url`` set, the per-host request budget is shared by all replicas
-through Redis (producers.redis_budget); otherwise it is in-process.
+through Redis (producers.pacing.redis_budget); otherwise it is in-process.
 """
 
 from __future__ import annotations
@@ -22,20 +22,20 @@ import asyncio
 import random
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from newswire.errors import NewswireError
+from newswire.fetch.fetcher import Fetcher
+from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
 from newswire.log import get_logger
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.clock import Clock, SystemClock
 from producers.feed_state import FeedState, load_states
-from producers.fetcher import Fetcher, FetchPolicy
-from producers.politeness import HostGate, PolitenessPolicy, SharedBudget
+from producers.pacing.clock import Clock, SystemClock
+from producers.pacing.politeness import HostGate, PolitenessPolicy, SharedBudget
+from producers.pacing.redis_budget import RedisBudget
 from producers.poller import Poller, PollSummary
-from producers.redis_budget import RedisBudget
 from producers.registry import (
     FeedList,
     FeedRecord,
@@ -47,26 +47,6 @@ from producers.scheduler import Scheduler
 from producers.sharding import RegistryShard
 
 log = get_logger(__name__)
-
-
-def user_agent(settings: Settings) -> str:
-    """``user_agent``, or with ``contact_url`` set: ``newswire/<version> (+<contact_url>)``."""
-    if settings.contact_url:
-        try:
-            release = version("newswire")
-        except PackageNotFoundError:  # running from a source tree that was never installed
-            release = "0"
-        return f"newswire/{release} (+{settings.contact_url})"
-    return settings.user_agent
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    return FetchPolicy(
-        total_timeout_s=settings.fetch_timeout_s,
-        max_body_bytes=settings.fetch_max_bytes,
-        user_agent=user_agent(settings),
-        allow_networks=settings.fetch_allow_networks,
-    )
 
 
 class ProducerService:

@@ -27,8 +27,8 @@ from paths import CORPUS
 from consumers.enrich.chain import enrich
 from consumers.enrich.extract import Article
 from newswire.errors import FeedParseError
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 from schemas import Content, Item
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """newswire services as separate processes, started exactly as deployed
-(``python -m newswire.cli serve ...``, configured by environment variables), and stopped or
+(``python -m newswire.app.cli serve ...``, configured by environment variables), and stopped or
 killed. Shared by the reliability and scale-out tests."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def start(services: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "serve", *services],
+            [sys.executable, "-m", "newswire.app.cli", "serve", *services],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -53,9 +53,9 @@ from datetime import UTC, datetime
 
 from paths import CORPUS, REPO
 
-from newswire.demo import generate_site
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from newswire.app.demo import generate_site
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 from schemas import Item
 
 REAL_FEEDS = (

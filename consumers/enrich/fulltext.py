@@ -22,9 +22,9 @@ from consumers.enrich.extract import Article, extract_article
 from consumers.enrich.page_cache import PageCache
 from consumers.enrich.robots import RobotsCache
 from newswire.errors import FetchError
+from newswire.fetch.fetcher import Fetcher
 from newswire.metrics import Metrics
 from newswire.settings import Settings
-from producers.fetcher import Fetcher
 
 # Names that never resolve on the public internet (RFC 2606 §2, RFC 6761 §6): asking DNS
 # about them only leaks traffic, so they are never fetched.

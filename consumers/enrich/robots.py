@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from newswire.errors import FetchError
-from producers.fetcher import Fetcher, HttpStatusError
+from newswire.fetch.fetcher import Fetcher, HttpStatusError
 
 TTL_S = 24 * 3600.0  # RFC 9309 §2.4
 MAX_BYTES = 500 * 1024  # RFC 9309 §2.5

@@ -14,11 +14,11 @@ from consumers.enrich import language
 from consumers.enrich.fulltext import ArticleSource, FulltextPolicy
 from consumers.enrich.page_cache import PageCache
 from consumers.enrich.stage import EnrichStage
+from newswire.fetch.fetcher import Fetcher
+from newswire.fetch.policy import fetch_policy
 from newswire.kafka.stage import StageService
 from newswire.metrics import Metrics
 from newswire.settings import Settings
-from producers.fetcher import Fetcher
-from producers.service import fetch_policy
 
 PAGE_CACHE_FILE = "enrich-pages.sqlite"
 

@@ -16,8 +16,8 @@ import pytest
 from corpora import TIERS, Corpus
 
 from newswire.errors import FeedParseError
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 from schemas import Event, EventType, Item
 from schemas.validation import schema_errors
 
@@ -201,7 +201,7 @@ def test_mojibake_is_repaired_in_every_file_the_manifest_says_has_it(
     corpus: Corpus, outcomes: list[Outcome]
 ) -> None:
     """The files whose text was double-encoded by the publisher (30-odd real captures)
-    come out readable, flagged ``encoding_repaired`` (producers/mojibake.py)."""
+    come out readable, flagged ``encoding_repaired`` (producers/normalize/mojibake.py)."""
     noted = [o for o in outcomes if "mojibake" in o.row["encoding_notes"] and o.items]
     assert len(noted) >= corpus.min_mojibake
     left = [

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
-from newswire.pipeline import SERVICES
+from newswire.app.pipeline import SERVICES
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"

@@ -14,8 +14,8 @@ import kubernetes_validate
 import pytest
 from kustomize_lite import KustomizeError, build, strategic_merge
 
-from consumers.stages import STAGES
-from newswire.pipeline import SERVICES
+from newswire.app.pipeline import SERVICES
+from newswire.app.stages import STAGES
 from newswire.settings import Settings, Topics
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"

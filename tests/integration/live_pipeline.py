@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 import yaml
 
-from newswire.demo import FeedServer, generate_site
-from newswire.pipeline import run_pipeline
+from newswire.app.demo import FeedServer, generate_site
+from newswire.app.pipeline import run_pipeline
 from newswire.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from factories import make_item
 from store_fixtures import any_store, postgres_server, postgres_url, store_url
 
 from consumers.store.store import ItemStore, StoreUnavailable
-from newswire.api.app import SECURITY_HEADERS, create_app
+from newswire.app.api.app import SECURITY_HEADERS, create_app
 from schemas.item import Content, Language
 
 __all__ = ["any_store", "postgres_server", "postgres_url", "store_url"]  # fixtures

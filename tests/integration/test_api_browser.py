@@ -21,7 +21,7 @@ import uvicorn
 from factories import make_item
 
 from consumers.store.sqlite_store import SqliteStore
-from newswire.api.app import create_app
+from newswire.app.api.app import create_app
 from schemas.item import Content
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,7 +15,7 @@ import pytest
 from corpora import OWN
 from paths import REPO
 
-NEWSWIRE = [sys.executable, "-m", "newswire.cli"]
+NEWSWIRE = [sys.executable, "-m", "newswire.app.cli"]
 COMMANDS = [
     "run", "serve", "demo", "inspect", "search", "show", "export", "api",
     "topics", "topics ensure", "topics list",

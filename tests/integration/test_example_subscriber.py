@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from paths import REPO
 
-from newswire.demo import FeedServer, generate_site
+from newswire.app.demo import FeedServer, generate_site
+from newswire.app.pipeline import run_pipeline
 from newswire.kafka.table import read_topic
-from newswire.pipeline import run_pipeline
 from newswire.settings import Settings, Topics
 from schemas.envelope import decode_event
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
 
-NEWSWIRE = [sys.executable, "-m", "newswire.cli"]
+NEWSWIRE = [sys.executable, "-m", "newswire.app.cli"]
 RSS = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour &amp; Town</title>'
     b"<ttl>90</ttl><item><title>One</title><link>https://news.example/1</link></item>"

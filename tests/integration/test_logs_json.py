@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.demo import FeedServer, generate_site
+from newswire.app.demo import FeedServer, generate_site
 from newswire.log import configure_logging, get_logger
 
 STABLE_KEYS = {"timestamp", "level", "event", "logger"}

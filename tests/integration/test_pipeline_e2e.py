@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from consumers.store.sqlite_store import SqliteStore
-from newswire.demo import FeedServer, Route, generate_site
+from newswire.app.demo import FeedServer, Route, generate_site
+from newswire.app.pipeline import run_pipeline
 from newswire.kafka.table import read_topic
-from newswire.pipeline import run_pipeline
 from newswire.settings import Settings, Topics
 from schemas import EventType
 from schemas.envelope import decode_event

@@ -13,17 +13,18 @@ import pytest_asyncio
 from bombs import zeros
 from route_server import Handler, Server, serve
 
+from newswire.fetch.fetcher import Fetcher
+from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.clock import VirtualClock
 from producers.feed_state import load_states
-from producers.fetcher import Fetcher
+from producers.pacing.clock import VirtualClock
 from producers.poller import Poller
 from producers.registry import FeedRecord, publish_feeds
-from producers.service import ProducerService, fetch_policy
+from producers.service import ProducerService
 
 pytestmark = pytest.mark.kafka
 

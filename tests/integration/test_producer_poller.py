@@ -14,19 +14,19 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
+from newswire.fetch.fetcher import Fetcher
+from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
 from producers import poller as poller_module
-from producers.clock import VirtualClock
 from producers.feed_state import epoch, load_states
-from producers.fetcher import Fetcher
+from producers.pacing.clock import VirtualClock
 from producers.poller import Poller
 from producers.registry import FeedRecord, load_registry, publish_feeds
-from producers.service import fetch_policy
 from schemas.envelope import decode_event
 
 pytestmark = pytest.mark.kafka

@@ -14,15 +14,16 @@ from email.utils import format_datetime
 import pytest
 import pytest_asyncio
 
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
+from newswire.fetch.fetcher import Fetcher
+from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.clock import VirtualClock
-from producers.fetcher import Fetcher
+from producers.pacing.clock import VirtualClock
 from producers.registry import FeedRecord, publish_feeds
-from producers.service import ProducerService, fetch_policy
+from producers.service import ProducerService
 
 pytestmark = pytest.mark.kafka
 

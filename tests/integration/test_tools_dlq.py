@@ -12,13 +12,13 @@ import pytest
 from factories import make_event
 from tools_cli import json_lines, newswire
 
+from newswire.app.ops.dlq import REPLAYED_FROM
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.runner import ConsumerRunner
 from newswire.kafka.stage import Incoming, Publish, Result
 from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
-from newswire.ops.dlq import REPLAYED_FROM
 from newswire.settings import Settings, Topics
 from schemas import EventType
 

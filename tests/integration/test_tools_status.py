@@ -9,9 +9,9 @@ import orjson
 import pytest
 from tools_cli import newswire
 
-from newswire.demo import FeedServer, Route, generate_site
+from newswire.app.demo import FeedServer, Route, generate_site
+from newswire.app.pipeline import run_pipeline
 from newswire.kafka.table import read_topic
-from newswire.pipeline import run_pipeline
 from newswire.settings import Settings, Topics
 
 pytestmark = pytest.mark.kafka

@@ -93,7 +93,7 @@ async def test_from_beginning_max_filters_and_output(
 async def test_ctrl_c_stops_cleanly(kafka_settings: Settings, tmp_path: Path) -> None:
     titles = await publish_events(kafka_settings)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "newswire.cli", "tail", "unique", "--from-beginning", "--json",
+        sys.executable, "-m", "newswire.app.cli", "tail", "unique", "--from-beginning", "--json",
         env=cli_env(kafka_settings, tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

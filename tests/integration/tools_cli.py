@@ -32,7 +32,7 @@ async def newswire(settings: Settings, tmp_path: Path, *args: str) -> tuple[int,
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "newswire.cli",
+        "newswire.app.cli",
         *args,
         env=cli_env(settings, tmp_path),
         stdout=asyncio.subprocess.PIPE,

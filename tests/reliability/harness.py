@@ -1,6 +1,6 @@
 """Run dedup as separate processes, feed it raw events, and audit what came out.
 
-The processes are ``python -m newswire.cli serve dedup`` configured by environment
+The processes are ``python -m newswire.app.cli serve dedup`` configured by environment
 variables, exactly as deployed; the test kills them with SIGKILL or the fault-injection hook
 (``NEWSWIRE_DEDUP_FAULT_EXIT_AFTER_WRITE_BATCH``).
 """

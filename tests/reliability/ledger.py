@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from factories import make_event
 
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
 from newswire.errors import BrokerUnavailable
 from newswire.kafka.producer import EventProducer, Record
 from newswire.metrics import Metrics

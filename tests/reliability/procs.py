@@ -1,5 +1,5 @@
 """The process manager: real newswire services through their production entry point
-(``python -m newswire.cli serve <service>``, configured by ``NEWSWIRE_*`` variables), and a
+(``python -m newswire.app.cli serve <service>``, configured by ``NEWSWIRE_*`` variables), and a
 separate single-node Kafka broker for broker faults (never the shared one on 9092).
 """
 
@@ -78,7 +78,7 @@ class Service:
         self._offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "newswire.cli", "serve", *self.services],
+                [sys.executable, "-m", "newswire.app.cli", "serve", *self.services],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

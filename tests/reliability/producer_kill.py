@@ -25,7 +25,7 @@ from scenario_report import ScenarioResult
 from scenarios import UNSAFE
 from verify import quiet, until, verdict_result, verify
 
-from newswire.demo import FeedServer
+from newswire.app.demo import FeedServer
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics

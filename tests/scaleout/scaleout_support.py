@@ -7,7 +7,7 @@ import hashlib
 from collections import defaultdict
 from datetime import datetime
 
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
 
 
 def _words(feed: int, item: int) -> str:

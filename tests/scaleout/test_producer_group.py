@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from scaleout_support import agents, owner_runs, polls_by_feed, serve_feeds
 
-from newswire.demo import FeedServer
+from newswire.app.demo import FeedServer
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics

@@ -22,7 +22,7 @@ from scaleout_support import agents, guids_served, owner_runs, polls_by_feed, rs
 from services import kill, start, terminate
 
 from consumers.store.sqlite_store import SqliteStore
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics

@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from producers.clock import SystemClock
-from producers.politeness import HostGate, PolitenessPolicy
-from producers.redis_budget import PolitenessUnavailable, RedisBudget
+from producers.pacing.clock import SystemClock
+from producers.pacing.politeness import HostGate, PolitenessPolicy
+from producers.pacing.redis_budget import PolitenessUnavailable, RedisBudget
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.redis]
 

@@ -26,18 +26,18 @@ from route_server import Server, serve
 from scenario_report import Report, ScenarioResult
 
 from newswire.errors import FeedParseError, FetchError
+from newswire.fetch.fetcher import Fetcher, FetchPolicy, InsecureRedirect
+from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings
-from producers.clock import VirtualClock
 from producers.feed_state import FeedState
-from producers.fetcher import Fetcher, FetchPolicy, InsecureRedirect
-from producers.normalizer import normalize
-from producers.parse_worker import parse_bounded
+from producers.normalize.normalizer import normalize
+from producers.pacing.clock import VirtualClock
+from producers.parse.parse_worker import parse_bounded
 from producers.poller import Poller
 from producers.registry import FeedRecord
-from producers.service import fetch_policy
 
 Polled = tuple[Case, str, FeedState | None]  # a case, its outcome, the saved state
 TIMEOUT_S = 1.5  # the whole-fetch deadline of these tests: drips end in "timeout" quickly

@@ -25,8 +25,8 @@ import pytest
 from scenario_report import Report, ScenarioResult
 
 from newswire.errors import FetchError
-from producers.fetcher import BlockedAddress, Fetcher, FetchPolicy
-from producers.ssrf import guarded_transport, parse_networks
+from newswire.fetch.fetcher import BlockedAddress, Fetcher, FetchPolicy
+from newswire.fetch.ssrf import guarded_transport, parse_networks
 
 _CONNECTS: list[tuple[str, int]] = []
 _RECORDING = threading.Event()

@@ -1,4 +1,4 @@
-"""The encoding of feeds that declare none and are not UTF-8 (producers/charset_guess.py,
+"""The encoding of feeds that declare none and are not UTF-8 (producers/parse/charset_guess.py,
 issue 3): on feeds of our own in each legacy encoding, and on feedparser's own
 legacy-encoding test feeds from the shared corpus (the ``corpus`` tier)."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from paths import CORPUS
 
-from producers.charset_guess import guess_charset
-from producers.parser import parse_feed
+from producers.parse.charset_guess import guess_charset
+from producers.parse.parser import parse_feed
 
 # Our own text in each legacy encoding the shared corpus has undeclared feeds in.
 OWN_TEXT = {

@@ -38,7 +38,7 @@ from consumers.dedup.redis_seen_store import RedisSeenStore
 from consumers.dedup.seen_store import SeenStore
 from consumers.dedup.sqlite_seen_store import SqliteSeenStore
 from consumers.dedup.stage import DedupStage
-from newswire.demo.site import generate_site
+from newswire.app.demo.site import generate_site
 from newswire.kafka.stage import Delivery, Done, Incoming, Publish
 from newswire.metrics import Metrics
 from schemas import Content, Event, EventType, Item

@@ -17,11 +17,11 @@ from consumers.enrich.extract import extract_article
 from consumers.enrich.fulltext import ArticleSource, FulltextPolicy
 from consumers.enrich.page_cache import PageCache
 from consumers.enrich.stage import EnrichStage
-from newswire.demo import FeedServer, Route
+from newswire.app.demo import FeedServer, Route
+from newswire.fetch.fetcher import Fetcher, FetchPolicy
 from newswire.kafka.stage import Delivery, Incoming, Publish
 from newswire.metrics import Metrics
 from newswire.sanitizer import html_to_text
-from producers.fetcher import Fetcher, FetchPolicy
 
 ARTICLE = [
     "The harbour authority confirmed on Tuesday that the eastern breakwater will close for "

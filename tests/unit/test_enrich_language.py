@@ -20,8 +20,8 @@ from paths import CORPUS
 from consumers.enrich.language import detect
 from newswire.errors import FeedParseError
 from newswire.sanitizer import html_to_text
-from producers.normalizer import normalize
-from producers.parser import parse_feed
+from producers.normalize.normalizer import normalize
+from producers.parse.parser import parse_feed
 
 ACCURACY_FLOOR = 0.95
 PER_FILE = 10

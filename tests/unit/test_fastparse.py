@@ -11,12 +11,12 @@ from feedparser.datetimes import _parse_date
 from hypothesis import given
 from hypothesis import strategies as st
 
-import producers.parser as parser_module
+import producers.parse.parser as parser_module
 from newswire.errors import FeedParseError
-from producers.fastparse import parse_fast
-from producers.feeddates import parse_date
-from producers.parse_worker import parse_bounded
-from producers.parser import parse_feed
+from producers.parse.fast.feed import parse_fast
+from producers.parse.feeddates import parse_date
+from producers.parse.parse_worker import parse_bounded
+from producers.parse.parser import parse_feed
 
 URL = "https://news.example/feed.xml"
 

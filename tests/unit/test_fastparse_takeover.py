@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-import producers.parser as parser_module
-from producers.fastparse import parse_fast
-from producers.parsed import ParsedFeed
-from producers.parser import parse_feed, parse_feed_path
+import producers.parse.parser as parser_module
+from producers.parse.fast.feed import parse_fast
+from producers.parse.parsed import ParsedFeed
+from producers.parse.parser import parse_feed, parse_feed_path
 
 URL = "https://news.example/feed.xml"
 

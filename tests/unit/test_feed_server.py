@@ -11,7 +11,7 @@ import feedparser
 import httpx
 import pytest
 
-from newswire.demo import FeedServer, Route, generate_site
+from newswire.app.demo import FeedServer, Route, generate_site
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 

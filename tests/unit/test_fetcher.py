@@ -19,7 +19,7 @@ import pytest
 from route_server import Handler, Route, Server, serve
 
 from newswire.errors import ConfigError, FetchError
-from producers.fetcher import (
+from newswire.fetch.fetcher import (
     BadResponse,
     BlockedAddress,
     ConnectError,
@@ -35,7 +35,7 @@ from producers.fetcher import (
     UnsupportedScheme,
     parse_retry_after,
 )
-from producers.ssrf import guarded_transport, parse_networks
+from newswire.fetch.ssrf import guarded_transport, parse_networks
 
 LOOPBACK = FetchPolicy(allow_networks=("127.0.0.1/32",), total_timeout_s=5.0)
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'

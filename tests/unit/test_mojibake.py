@@ -1,4 +1,4 @@
-"""Mojibake repair (producers/mojibake.py, issue 3): double-encoded UTF-8 comes back as it
+"""Mojibake repair (producers/normalize/mojibake.py, issue 3): double-encoded UTF-8 comes back as it
 was written; real text in any script, including characters that look like mojibake's
 ingredients, is left alone."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from producers.mojibake import repair
+from producers.normalize.mojibake import repair
 
 REPAIRED = [
     ("lâ€™ancien a attirÃ© prÃ¨s dâ€™un millier", "l’ancien a attiré près d’un millier"),

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from newswire.sanitizer import html_to_text, sanitize
-from producers.identity import EntryKey, assign_identities, content_hash, feed_id_for
-from producers.normalizer import normalize
-from producers.parsed import ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
-from producers.parser import parse_feed
+from producers.normalize.identity import EntryKey, assign_identities, content_hash, feed_id_for
+from producers.normalize.normalizer import normalize
+from producers.parse.parsed import ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
+from producers.parse.parser import parse_feed
 from schemas import Event, EventType, Item
 from schemas.validation import schema_errors
 

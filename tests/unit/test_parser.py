@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newswire.errors import FeedParseError
-from producers.parser import ParsedAuthor, ParsedEnclosure, ParsedFeed, parse_feed
+from producers.parse.parser import ParsedAuthor, ParsedEnclosure, ParsedFeed, parse_feed
 
 URL = "https://news.example/feed.xml"
 

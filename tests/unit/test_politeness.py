@@ -1,5 +1,5 @@
 """Per-host politeness: host keys, backoff, request budget, refusals widening to a host
-hold, and concurrency slots (producers.politeness), on a virtual clock."""
+hold, and concurrency slots (producers.pacing.politeness), on a virtual clock."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from newswire.fetch.policy import fetch_policy, user_agent
 from newswire.settings import Settings
-from producers.clock import VirtualClock
-from producers.politeness import Deferral, HostGate, PolitenessPolicy, backoff_s, host_of
-from producers.service import fetch_policy, user_agent
+from producers.pacing.clock import VirtualClock
+from producers.pacing.politeness import Deferral, HostGate, PolitenessPolicy, backoff_s, host_of
 
 T0 = 1_800_000_000.0
 

@@ -7,7 +7,7 @@ import re
 from paths import REPO
 from typer.main import get_command
 
-from newswire.cli.main import app
+from newswire.app.cli.main import app
 from newswire.metrics import Metrics
 from newswire.settings import Settings
 

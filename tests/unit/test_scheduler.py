@@ -1,4 +1,4 @@
-"""The scheduling policy (producers.next_poll), the virtual clock, and the scheduler loop
+"""The scheduling policy (producers.pacing.next_poll), the virtual clock, and the scheduler loop
 against a fake poller (no network, no Kafka, no sleeping)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswire.metrics import Metrics
-from producers.clock import VirtualClock
 from producers.feed_state import FeedState, epoch, iso
-from producers.next_poll import (
+from producers.pacing.clock import VirtualClock
+from producers.pacing.next_poll import (
     HINT_CAP_S,
     REASONS,
     FeedHints,
@@ -28,7 +28,7 @@ from producers.next_poll import (
     read_feed_hints,
     read_http_hints,
 )
-from producers.politeness import HostGate, PolitenessPolicy
+from producers.pacing.politeness import HostGate, PolitenessPolicy
 from producers.poller import PollResult
 from producers.registry import FeedRecord
 from producers.scheduler import Scheduler

@@ -9,7 +9,7 @@ import anyio
 import httpcore
 import pytest
 
-from producers.ssrf import BlockedAddress, GuardedBackend, Resolver, is_blocked, parse_networks
+from newswire.fetch.ssrf import BlockedAddress, GuardedBackend, Resolver, is_blocked, parse_networks
 
 BLOCKED = [
     "127.0.0.1",  # loopback

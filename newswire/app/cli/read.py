@@ -1,0 +1,202 @@
+"""Reading the store: ``search``, ``show``, ``export``; and ``topics`` for operators."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import orjson
+import typer
+from rich.console import Console
+
+from newswire.app.cli import common
+
+if TYPE_CHECKING:
+    from consumers.store.store import ItemFilter, ItemStore
+
+topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def _open_store() -> ItemStore:
+    from consumers.store.store import open_store_url  # deferred: keeps --help fast
+
+    settings = common.settings()
+    url = settings.store_url
+    try:
+        store = open_store_url(url)
+        store.ping()
+    except Exception as exc:  # noqa: BLE001 - any reason the store cannot open is reported
+        common.fail(f"cannot open the store {url.split('@')[-1]}: {exc}")
+    return store
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    """``2026-11-28`` (midnight UTC) or an ISO 8601 time (UTC when no offset is given)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        common.fail(f"{option}: not a date or ISO 8601 time: {value!r}", code=2)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _filter(
+    feed: str | None, language: str | None, since: str | None, until: str | None, story: str | None
+) -> ItemFilter:
+    from consumers.store.store import ItemFilter
+
+    return ItemFilter(
+        feed_url=feed,
+        language=language,
+        since=_when(since, "--since"),
+        until=_when(until, "--until"),
+        story_id=story,
+    )
+
+
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words to find in titles and full body text.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
+    ] = 20,
+    feed: Annotated[
+        str | None, typer.Option("--feed", help="Only items from this feed URL.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Only items in this language (en: en-*).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only items published at or after this date/time (UTC)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only items published before this date/time.")
+    ] = None,
+    story: Annotated[
+        str | None, typer.Option("--story", help="Only items of this story id.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+) -> None:
+    """Full-text search over stored items (best matches first). Exits 1 when nothing
+    matches (table output)."""
+    from consumers.store.article import format_hits_table
+
+    where = _filter(feed, language, since, until, story)
+    with _open_store() as store:
+        hits = store.search(" ".join(words), limit=limit, where=where)
+    if as_json:
+        for hit in hits:
+            sys.stdout.buffer.write(orjson.dumps(hit.item.model_dump(mode="json")) + b"\n")
+        return
+    if not hits:
+        typer.echo("no items match")
+        raise typer.Exit(1)
+    Console().print(format_hits_table(hits))
+
+
+def show(
+    item_id: Annotated[
+        str, typer.Argument(help="An item id (or a unique prefix of 8+ characters).")
+    ],
+    width: Annotated[
+        int, typer.Option("--width", min=40, help="Wrap the body at this width.")
+    ] = 80,
+) -> None:
+    """Print one stored item as an article: title, byline and date, body, source link."""
+    from consumers.store.article import render_article
+    from consumers.store.store import AmbiguousItemId
+
+    with _open_store() as store:
+        try:
+            item = store.get(item_id)
+        except AmbiguousItemId:
+            common.fail(f"{item_id!r} matches several items; give more of the id")
+    if item is None:
+        common.fail(f"no stored item has the id {item_id!r}")
+    typer.echo(render_article(item, width=width))
+
+
+def export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="jsonl: every event field as is; csv: flat.")
+    ] = ExportFormat.JSONL,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write every stored item, oldest first, with every event field (item_id, story_id...).
+    CSV: nested fields as dotted columns, lists as JSON arrays."""
+    from consumers.store.export import write_csv, write_jsonl
+
+    with _open_store() as store:
+        items = store.iter_items()
+        if fmt is ExportFormat.JSONL:
+            with output.open("wb") if output else nullcontext(sys.stdout.buffer) as out:
+                count = write_jsonl(items, out)
+        else:
+            text = output.open("w", encoding="utf-8", newline="") if output else None
+            with text or nullcontext(sys.stdout) as out:
+                count = write_csv(items, out)
+    if output:
+        typer.echo(f"exported {count} items to {output}", err=True)
+
+
+def api(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Listen address (default NEWSWIRE_API_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=0, max=65535, help="Port (default NEWSWIRE_API_PORT)."),
+    ] = None,
+) -> None:
+    """Serve the read API (/items, /items/ID, /stories/ID, /openapi.json) and the HTML
+    reader (/) until stopped."""
+    import uvicorn
+
+    from newswire.app.api.app import create_app
+
+    settings = common.settings()
+    store = _open_store()
+    app = create_app(store, page_max=settings.api_page_max, close_store=True)
+    uvicorn.run(
+        app,
+        host=host or settings.api_host,
+        port=settings.api_port if port is None else port,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+@topics_app.command("ensure")
+def topics_ensure() -> None:
+    """Create the pipeline's topics that do not exist yet (partitions and cleanup policies
+    from the settings)."""
+    from newswire.kafka.topics import ensure_topics, pipeline_topics
+
+    settings = common.settings()
+    created = common.run_async(
+        ensure_topics(settings.kafka_bootstrap, pipeline_topics(settings), settings.kafka_timeout_s)
+    )
+    typer.echo(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else ""))
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """List the topics on the cluster."""
+    from newswire.kafka.topics import list_topics
+
+    settings = common.settings()
+    for name in common.run_async(list_topics(settings.kafka_bootstrap, settings.kafka_timeout_s)):
+        typer.echo(name)

@@ -1,5 +1,0 @@
-"""``python -m newswire.cli``: the same as the ``newswire`` console script."""
-
-from newswire.cli.main import app
-
-app()

@@ -1,5 +1,0 @@
-"""Operator tools' logic, without the CLI: lag, offsets, dead letters, throughput, health.
-
-The commands in :mod:`newswire.cli` (``status``, ``tail``, ``dlq``, ``reprocess``) are thin
-shells over these modules, so tests and scripts can call them directly.
-"""
