@@ -102,9 +102,6 @@ class Settings(BaseSettings):
     dedup_retention_days: float = Field(default=30.0, gt=0)  # since last sighting
     dedup_story_window_hours: float = Field(default=72.0, gt=0)  # stories join within this
     dedup_story_threshold: float = Field(default=0.6, gt=0, le=1)  # MinHash Jaccard estimate
-    # FAULT INJECTION, tests only: exit the process (os._exit) right after the seen-store
-    # write of the Nth batch, before publish and offset commit. 0 = off.
-    dedup_fault_exit_after_write_batch: int = Field(default=0, ge=0)
     # -- enrichment (issue 5) --
     enrich_fulltext: bool = True  # fetch the article page when a feed carries only a teaser
     enrich_fulltext_min_words: int = Field(default=150, ge=0)  # feed text below this: teaser
@@ -164,19 +161,19 @@ class Settings(BaseSettings):
                 raise ValueError(f"{url!r} is not an http(s) URL")
         return value
 
-    # -- fault injection and control runs (issue 8) --
-    # CONTROL RUNS ONLY: each unsafe_* setting breaks the delivery guarantees on purpose, so
-    # the reliability harness (tests/reliability) can prove it detects the loss that follows.
-    unsafe_auto_commit: bool = False  # consumers auto-commit fetched offsets every 100 ms
-    unsafe_acks_one: bool = False  # producer acks=1 without idempotence
-    unsafe_commit_before_process: bool = False  # commit a batch's offsets before handling it
-    # the producer saves a feed's state (validators, body hash) before Kafka acknowledged
-    # the feed's items: a crash in between loses them (the next poll sees 304 / same hash)
-    unsafe_save_state_before_publish: bool = False
-    # FAULT INJECTION, tests only: os._exit(87) in the middle of the Nth batch a consumer
-    # handles, between its processing and its commit (unsafe orders: after the commit,
-    # before the processing). 0 = off.
-    fault_exit_mid_batch: int = Field(default=0, ge=0)
+    # -- delivery policies (DESIGN.md, "Delivery semantics") --
+    # The defaults are the guarantees. Every other value breaks them on purpose and exists
+    # for the reliability harness's control runs, which must catch the loss that follows;
+    # never set one in a deployment.
+    # When a consumer commits a batch's offsets: after its results are published; before it
+    # is processed; or by aiokafka's auto-commit every 100 ms.
+    commit_policy: Literal["after_publish", "before_process", "auto"] = "after_publish"
+    # The producer's acknowledgement: "all" with idempotence, or "1" without.
+    producer_acks: Literal["all", "1"] = "all"
+    # When the producer saves a feed's state (validators, body hash): after Kafka
+    # acknowledged the feed's items, or before (a crash in between loses them: the next
+    # poll sees 304 / the same hash).
+    feed_state_policy: Literal["after_publish", "before_publish"] = "after_publish"
 
     @field_validator("fetch_allow_networks", mode="before")
     @classmethod

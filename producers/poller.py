@@ -109,8 +109,8 @@ class Poller:
         self.gate = gate or HostGate(PolitenessPolicy.from_settings(settings), self.clock)
         self.rng = rng or random.Random()
         self.policy = SchedulePolicy.from_settings(settings)
-        if settings.unsafe_save_state_before_publish:
-            log.warning("UNSAFE: feed state saved before its items are acknowledged (issue 8)")
+        if settings.feed_state_policy == "before_publish":
+            log.warning("UNSAFE: feed state saved before its items are acknowledged")
 
     def state(self, feed_id: str) -> FeedState | None:
         return self._states.get(feed_id)
@@ -204,8 +204,8 @@ class Poller:
             skip_days=tuple(sorted(hints.skip_days)),
             post_interval_s=parsed.post_interval_s,
         ).remember_items((i.item_id for i in items), now)
-        unsafe = self._settings.unsafe_save_state_before_publish
-        if unsafe:  # issue 8, CONTROL RUNS ONLY: state saved before the items are acknowledged
+        unsafe = self._settings.feed_state_policy == "before_publish"  # control runs only
+        if unsafe:
             done = await self._done(feed, new_state, "ok", len(items), http, now)
         await self._producer.publish(records)
         self._metrics.items_published.inc(len(records))

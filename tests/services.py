@@ -1,6 +1,7 @@
-"""newswire services as separate processes, started exactly as deployed
-(``python -m newswire.app.cli serve ...``, configured by environment variables), and stopped or
-killed. Shared by the reliability and scale-out tests."""
+"""newswire services as separate processes, started as deployed (``newswire serve ...``,
+configured by environment variables) by way of tests/fault_serve.py, which adds the fault
+hooks a test asks for (FAULT_* variables); stopped or killed. Shared by the reliability and
+scale-out tests."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+FAULT_SERVE = Path(__file__).resolve().with_name("fault_serve.py")
+
 
 def start(services: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start ``newswire serve SERVICES...`` with its output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "newswire.app.cli", "serve", *services],
+            [sys.executable, str(FAULT_SERVE), "serve", *services],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -51,12 +51,7 @@ def open_seen_store(settings: Settings) -> tuple[SeenStore, str]:
 async def open_dedup(settings: Settings, metrics: Metrics, stack: AsyncExitStack) -> DedupStage:
     seen, backend = open_seen_store(settings)
     stack.push_async_callback(seen.aclose)
-    return DedupStage(
-        seen,
-        metrics,
-        backend=backend,
-        fault_exit_after_batch=settings.dedup_fault_exit_after_write_batch,
-    )
+    return DedupStage(seen, metrics, backend=backend)
 
 
 SERVICE = StageService(

@@ -14,20 +14,19 @@ and commit; a delivery replayed after a crash gets its first decision again, so 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 
 from consumers.dedup.clustering import sketch
 from consumers.dedup.fingerprint import content_fingerprint, field_fingerprints
 from consumers.dedup.seen_store import Decision, Observation, SeenStore, Verdict
+from newswire import hooks
 from newswire.kafka.stage import Done, Incoming, Publish, Result
 from newswire.log import get_logger
 from newswire.metrics import Metrics
 from schemas import EventType
 
 SOURCE = "urn:newswire:dedup"
-FAULT_EXIT_CODE = 86  # the fault-injection hook's exit status, distinct from a crash's
 _STATS_EVERY_S = 30.0
 _EVENT_TYPES = {
     Verdict.CREATED: EventType.CREATED,
@@ -38,12 +37,9 @@ log = get_logger(__name__)
 
 
 class DedupStage:
-    """Decides each raw event against the seen-store and publishes what is new.
-
-    ``fault_exit_after_batch`` is a FAULT-INJECTION hook for the crash-safety tests only:
-    when N > 0 the process exits (``os._exit``, no cleanup, like SIGKILL) right after the
-    seen-store write of its Nth batch, before anything is published or committed.
-    """
+    """Decides each raw event against the seen-store and publishes what is new. After the
+    seen-store write of a batch, before anything is published or committed, it reaches the
+    hook point ``seen_store_written`` (where the crash-safety tests exit, hooks.py)."""
 
     name = "dedup"
 
@@ -53,13 +49,10 @@ class DedupStage:
         metrics: Metrics | None = None,
         *,
         backend: str = "sqlite",
-        fault_exit_after_batch: int = 0,
     ) -> None:
         self._store = store
         self._metrics = metrics or Metrics()
         self._backend = backend
-        self._fault_after = fault_exit_after_batch
-        self._batches = 0
         self._stats_at = float("-inf")
 
     async def process(self, batch: Sequence[Incoming]) -> list[Result]:
@@ -79,10 +72,7 @@ class DedupStage:
         self._metrics.dedup_store_seconds.labels(self._backend).observe(
             time.perf_counter() - started
         )
-        self._batches += 1
-        if self._fault_after and self._batches == self._fault_after:
-            log.warning("fault injection: exiting after the seen-store write", batch=self._batches)
-            os._exit(FAULT_EXIT_CODE)
+        await hooks.reach("seen_store_written", self.name)
         await self._refresh_stats()
         return [self._result(inc, d) for inc, d in zip(batch, decisions, strict=True)]
 

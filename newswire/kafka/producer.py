@@ -59,9 +59,8 @@ class EventProducer(AsyncClosing):
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,
             client_id=client_id,
-            # issue 8: unsafe_acks_one is for control runs only
-            acks=1 if settings.unsafe_acks_one else "all",
-            enable_idempotence=not settings.unsafe_acks_one,
+            acks=1 if settings.producer_acks == "1" else "all",  # "1": control runs only
+            enable_idempotence=settings.producer_acks == "all",
             compression_type=compression,
             linger_ms=settings.producer_linger_ms,
             max_batch_size=256 * 1024,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,6 +32,7 @@ from typing import TypeVar
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from newswire import hooks
 from newswire.errors import BrokerUnavailable, TransientError
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.stage import DeadLetter, Delivery, Incoming, Publish, Result, Stage
@@ -79,7 +79,6 @@ class ConsumerRunner:
         self._stopping = False
         self._positions: dict[TopicPartition, int] = {}
         self.processed = 0
-        self._fault_batches = 0  # issue 8: fault_exit_mid_batch
 
     @property
     def name(self) -> str:
@@ -105,7 +104,7 @@ class ConsumerRunner:
             bootstrap_servers=self._settings.kafka_bootstrap,
             group_id=self._group,
             client_id=f"{self._group}-{id(self):x}",
-            enable_auto_commit=self._settings.unsafe_auto_commit,  # issue 8: control runs only
+            enable_auto_commit=self._settings.commit_policy == "auto",  # control runs only
             auto_commit_interval_ms=100,
             auto_offset_reset="earliest",
             request_timeout_ms=int(self._settings.kafka_timeout_s * 1000),
@@ -179,12 +178,14 @@ class ConsumerRunner:
         stage = self.name
         self._metrics.records_consumed.labels(stage).inc(len(records))
         self._metrics.batch_size.labels(stage).observe(len(records))
-        # -- fault injection and control runs (issue 8): unsafe orders, then the hook --
-        commit_first = self._settings.unsafe_commit_before_process
-        if commit_first:
+        # The commit policy (settings): the guarantee commits after publishing; the control
+        # runs' policies commit first (or let aiokafka auto-commit). "mid_batch" is the point
+        # between the commit and the work it should have waited for (hooks.py).
+        policy = self._settings.commit_policy
+        if policy == "before_process":
             await self._commit(consumer, records)
-        if commit_first or self._settings.unsafe_auto_commit:
-            await self._fault_point()  # committed (or auto-committed), not yet processed
+        if policy != "after_publish":
+            await hooks.reach("mid_batch", stage)
 
         results: list[Result | None] = [None] * len(records)
         incoming: list[tuple[int, Incoming]] = []
@@ -210,9 +211,9 @@ class ConsumerRunner:
             elif isinstance(outcome, DeadLetter):
                 out.append(self._dead_letter(rec, outcome))
         await self._retrying(lambda: self._producer.publish(out), stop)
-        if not commit_first:
-            if not self._settings.unsafe_auto_commit:
-                await self._fault_point()  # issue 8: processed and published, not committed
+        if policy != "before_process":
+            if policy == "after_publish":
+                await hooks.reach("mid_batch", stage)  # published, not yet committed
             await self._commit(consumer, records)
 
         now = datetime.now(UTC)
@@ -237,18 +238,6 @@ class ConsumerRunner:
                 )
         self.processed += len(records)
         self._metrics.batch_seconds.labels(stage).observe(time.perf_counter() - started)
-
-    async def _fault_point(self) -> None:
-        """FAULT INJECTION, tests only (issue 8, ``fault_exit_mid_batch``): exit abruptly in
-        the middle of the Nth batch. With auto-commit on, first wait for the auto-commit."""
-        if not self._settings.fault_exit_mid_batch:
-            return
-        self._fault_batches += 1
-        if self._fault_batches >= self._settings.fault_exit_mid_batch:
-            if self._settings.unsafe_auto_commit:
-                await asyncio.sleep(0.5)  # several auto-commit intervals (100 ms)
-            log.warning("fault injection: exiting mid-batch", stage=self.name)
-            os._exit(87)
 
     async def _process(
         self, incoming: list[tuple[int, Incoming]], stop: asyncio.Event

@@ -2,7 +2,7 @@
 
 The processes are ``python -m newswire.app.cli serve dedup`` configured by environment
 variables, exactly as deployed; the test kills them with SIGKILL or the fault-injection hook
-(``NEWSWIRE_DEDUP_FAULT_EXIT_AFTER_WRITE_BATCH``).
+(``FAULT_EXIT_AFTER_SEEN_STORE_WRITE``, tests/fault_serve.py).
 """
 
 from __future__ import annotations

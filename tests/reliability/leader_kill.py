@@ -41,7 +41,7 @@ async def leader_killed_after_acks(
     await ensure_topics(cluster.bootstrap, pipeline_topics(settings))
     publisher_settings = settings
     if unsafe:
-        publisher_settings = settings.model_copy(update={"unsafe_acks_one": True})
+        publisher_settings = settings.model_copy(update={"producer_acks": "1"})
     ledger = Ledger()
     publisher = LedgerPublisher(
         publisher_settings, ledger, topics.enriched, items=items, chunk=10, pause_s=0.1,

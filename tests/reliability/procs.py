@@ -1,5 +1,6 @@
 """The process manager: real newswire services through their production entry point
-(``python -m newswire.app.cli serve <service>``, configured by ``NEWSWIRE_*`` variables), and a
+(``newswire serve <service>``, by way of tests/fault_serve.py, which adds the fault hooks a
+test asks for; configured by ``NEWSWIRE_*`` variables), and a
 separate single-node Kafka broker for broker faults (never the shared one on 9092).
 """
 
@@ -14,12 +15,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fault_serve import MID_BATCH_EXIT
 from paths import REPO
+from services import FAULT_SERVE
 
 from newswire.settings import Settings
 
 KAFKA_SCRIPT = REPO / "deploy" / "kafka" / "local-kafka.sh"
-FAULT_EXIT = 87  # the exit code of the runner's fault_exit_mid_batch hook
+FAULT_EXIT = MID_BATCH_EXIT  # the exit code of the FAULT_EXIT_MID_BATCH hook
 
 
 # Settings passed on as they are (the producer's polling, the cluster's replication, ...).
@@ -78,7 +81,7 @@ class Service:
         self._offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "newswire.app.cli", "serve", *self.services],
+                [sys.executable, str(FAULT_SERVE), "serve", *self.services],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -27,10 +27,10 @@ from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.settings import Settings, Topics
 
 UNSAFE = {
-    "commit_before_process": {"NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS": "true"},
-    "auto_commit": {"NEWSWIRE_UNSAFE_AUTO_COMMIT": "true"},
-    "acks_one": {"NEWSWIRE_UNSAFE_ACKS_ONE": "true"},
-    "save_state_before_publish": {"NEWSWIRE_UNSAFE_SAVE_STATE_BEFORE_PUBLISH": "true"},
+    "commit_before_process": {"NEWSWIRE_COMMIT_POLICY": "before_process"},
+    "auto_commit": {"NEWSWIRE_COMMIT_POLICY": "auto"},
+    "acks_one": {"NEWSWIRE_PRODUCER_ACKS": "1"},
+    "save_state_before_publish": {"NEWSWIRE_FEED_STATE_POLICY": "before_publish"},
 }
 
 
@@ -104,9 +104,7 @@ async def store_killed_mid_batch(
     evidence = {"hook_exits": 0, "sigkills": 0, "redelivered": 0, "committed_unprocessed": 0}
     try:
         for _ in range(hook_rounds):
-            env = service_env(
-                settings, NEWSWIRE_FAULT_EXIT_MID_BATCH=str(rng.randint(1, 3)), **extra
-            )
+            env = service_env(settings, FAULT_EXIT_MID_BATCH=str(rng.randint(1, 3)), **extra)
             service = Service(("store",), env, log).start()
             try:
                 code = await service.wait(40)

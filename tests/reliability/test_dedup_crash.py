@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fault_serve import SEEN_STORE_EXIT
 from harness import Workload, audit, caught_up, dedup_env, produce, start_dedup
 from scenarios import UNSAFE
 from services import kill, terminate
@@ -61,7 +62,7 @@ async def crash_run(
         if round_ % 2 == 0:  # the hook: exit right after the seen-store write of batch N
             env = dedup_env(
                 settings,
-                NEWSWIRE_DEDUP_FAULT_EXIT_AFTER_WRITE_BATCH=str(rng.randint(1, 3)),
+                FAULT_EXIT_AFTER_SEEN_STORE_WRITE=str(rng.randint(1, 3)),
                 **extra,
             )
             proc = start_dedup(env, log)
@@ -70,7 +71,7 @@ async def crash_run(
             except Exception:
                 kill(proc)
                 raise
-            assert code == 86, f"fault hook did not fire (exit {code}); see {log}"
+            assert code == SEEN_STORE_EXIT, f"fault hook did not fire (exit {code}); see {log}"
             hook_exits += 1
         else:  # SIGKILL at a random moment
             proc = start_dedup(dedup_env(settings, **extra), log)

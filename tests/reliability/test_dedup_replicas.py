@@ -46,7 +46,7 @@ async def rebalance_storm(
     log = tmp_path / "replicas.log"
     env = dedup_env(settings, **(UNSAFE[unsafe] if unsafe else {}))
     procs = [start_dedup(env, log)]
-    crashing = start_dedup({**env, "NEWSWIRE_FAULT_EXIT_MID_BATCH": "1"}, log)
+    crashing = start_dedup({**env, "FAULT_EXIT_MID_BATCH": "1"}, log)
     producing = asyncio.create_task(produce(settings, work.events, chunks=12))
     rebalances = 0
     try:
