@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from newswire.kafka.producer import EventProducer, Record
-from newswire.kafka.table import read_table
+from newswire.kafka.reader import read_table
 
 #: How many item ids a state remembers (to tell new items from ones seen before).
 RECENT_ITEM_IDS = 256

@@ -23,7 +23,7 @@ import yaml
 
 from newswire.errors import ConfigError
 from newswire.kafka.producer import EventProducer, Record
-from newswire.kafka.table import read_table
+from newswire.kafka.reader import read_table
 from producers.normalize.identity import feed_id_for
 
 _JSON = [("content-type", b"application/json")]

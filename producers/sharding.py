@@ -24,7 +24,6 @@ One process = a group of one = every partition.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -33,6 +32,8 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from newswire.errors import BrokerUnavailable
+from newswire.kafka.clients import new_consumer, stop_within
+from newswire.kafka.reader import TopicReader
 from newswire.log import get_logger
 from newswire.settings import Settings, Topics
 from producers.feed_state import FeedState
@@ -59,7 +60,6 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         self._owner = owner
         self._topics = Topics(settings.topic_prefix)
         self._consumer: AIOKafkaConsumer | None = None
-        self._reader: AIOKafkaConsumer | None = None
         self._owned: dict[int, set[str]] = {}  # registry partition -> feed ids
         self._error: BaseException | None = None  # an assignment that could not be loaded
         self.rebalances = 0
@@ -73,22 +73,13 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
     def feed_count(self) -> int:
         return sum(len(ids) for ids in self._owned.values())
 
-    def _kafka(self, **extra: object) -> AIOKafkaConsumer:
-        s = self._settings
-        return AIOKafkaConsumer(
-            bootstrap_servers=s.kafka_bootstrap,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            request_timeout_ms=int(s.kafka_timeout_s * 1000),
-            **extra,
-        )
-
     async def run(self, stop: asyncio.Event) -> None:
         """Hold a share of the registry until ``stop``; then leave the group (its feeds are
         released first). Raises BrokerUnavailable when Kafka does not answer at start."""
         s = self._settings
-        self._reader = self._kafka(group_id=None)
-        self._consumer = self._kafka(
+        self._consumer = new_consumer(
+            s.kafka_bootstrap,
+            s.kafka_timeout_s,
             group_id=self._topics.group("producer"),
             client_id=f"{self._topics.group('producer')}-{id(self):x}",
             session_timeout_ms=int(s.producer_session_timeout_s * 1000),
@@ -97,7 +88,6 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         )
         try:
             async with asyncio.timeout(s.kafka_timeout_s):
-                await self._reader.start()
                 await self._consumer.start()
             self._consumer.subscribe([self._topics.feeds], listener=self)
             while not stop.is_set():
@@ -114,11 +104,8 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
     async def _close(self) -> None:
         # Stop polling before leaving the group: the next owner may start right after.
         await self.on_partitions_revoked([])
-        for consumer in (self._consumer, self._reader):
-            if consumer is not None:
-                with contextlib.suppress(TimeoutError, KafkaError):
-                    async with asyncio.timeout(10):
-                        await consumer.stop()
+        if self._consumer is not None:
+            await stop_within(self._consumer.stop, 10)
 
     def _apply(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Registry changes on held partitions: add or update feeds, drop tombstoned ones."""
@@ -152,8 +139,8 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         try:
             registry, ends = await self._read(self._topics.feeds, numbers)
             state_table, _ = await self._read(self._topics.feed_state, numbers)
-        except (TimeoutError, KafkaError) as exc:  # aiokafka would only log it: stop instead
-            self._error = exc
+        except (TimeoutError, KafkaError, BrokerUnavailable) as exc:
+            self._error = exc  # aiokafka would only log it: run() stops instead
             return
         feeds = [FeedRecord.from_json(value) for _, value in registry.values()]
         states = {k.decode(): FeedState.from_json(v) for k, (_, v) in state_table.items()}
@@ -173,30 +160,30 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         """``topic``'s partitions ``numbers`` from the beginning to the end offsets seen at
         the start, as a table: key -> (partition, latest value), tombstones applied.
         Returns the table and those end offsets. Bounded by ``kafka_timeout_s``."""
-        assert self._reader is not None
-        tps = [TopicPartition(topic, p) for p in numbers]
-        self._reader.assign(tps)
-        if not tps:
+        if not numbers:
             return {}, {}
-        ends = await self._reader.end_offsets(tps)
-        await self._reader.seek_to_beginning(*tps)
         table: dict[bytes, tuple[int, bytes]] = {}
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        async with asyncio.timeout(self._settings.kafka_timeout_s):
-            while remaining:
-                batches = await self._reader.getmany(*remaining, timeout_ms=500)
-                for tp, records in batches.items():
-                    for rec in records:
-                        if rec.key is None or rec.offset >= ends[tp]:
-                            continue
-                        if rec.value is None:
-                            table.pop(rec.key, None)
-                        else:
-                            table[rec.key] = (tp.partition, rec.value)
-                for tp in list(remaining):
-                    if await self._reader.position(tp) >= ends[tp]:
-                        remaining.discard(tp)
-        return table, {tp.partition: ends[tp] for tp in tps}
+        timeout_s = self._settings.kafka_timeout_s
+        async with (
+            TopicReader(
+                self._settings.kafka_bootstrap,
+                topic,
+                from_beginning=True,
+                timeout_s=timeout_s,
+                partitions=numbers,
+            ) as reader,
+            asyncio.timeout(timeout_s),
+        ):
+            async for records in reader.batches(follow=False):
+                for rec in records:
+                    if rec.key is None:
+                        continue
+                    if rec.value is None:
+                        table.pop(rec.key, None)
+                    else:
+                        table[rec.key] = (rec.partition, rec.value)
+            ends = {tp.partition: end for tp, end in reader.ends.items()}
+        return table, ends
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:

@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 
 from newswire.closing import AsyncClosing
 from newswire.errors import BrokerUnavailable
+from newswire.kafka.clients import stop_within
 from newswire.log import get_logger
 from newswire.metrics import Metrics
 from newswire.settings import Settings
@@ -86,11 +87,8 @@ class EventProducer(AsyncClosing):
         if self._closed:
             return
         self._closed = True
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self._producer.stop()
-        except (TimeoutError, KafkaError) as exc:
-            log.warning("producer did not stop cleanly", error=repr(exc))
+        if error := await stop_within(self._producer.stop, self._timeout):
+            log.warning("producer did not stop cleanly", error=repr(error))
 
     async def publish(self, records: Sequence[Record]) -> None:
         """Send ``records`` and return once Kafka acknowledged all of them.

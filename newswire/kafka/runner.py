@@ -34,6 +34,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from newswire import hooks
 from newswire.errors import BrokerUnavailable, TransientError
+from newswire.kafka.clients import new_consumer, stop_within
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.stage import DeadLetter, Delivery, Incoming, Publish, Result, Stage
 from newswire.log import get_logger
@@ -99,15 +100,14 @@ class ConsumerRunner:
         """Consume until ``stop`` is set, or (drain mode) until the upstream is done and the
         input is consumed to its end. Raises :class:`BrokerUnavailable` if the broker cannot
         be reached at start."""
-        consumer = AIOKafkaConsumer(
+        consumer = new_consumer(
+            self._settings.kafka_bootstrap,
+            self._settings.kafka_timeout_s,
             self._input,
-            bootstrap_servers=self._settings.kafka_bootstrap,
             group_id=self._group,
             client_id=f"{self._group}-{id(self):x}",
             enable_auto_commit=self._settings.commit_policy == "auto",  # control runs only
             auto_commit_interval_ms=100,
-            auto_offset_reset="earliest",
-            request_timeout_ms=int(self._settings.kafka_timeout_s * 1000),
             max_poll_interval_ms=int(self._settings.consumer_max_poll_interval_s * 1000),
         )
         try:
@@ -387,8 +387,5 @@ class ConsumerRunner:
         return all(positions[tp] >= ends[tp] for tp in assignment)
 
     async def _stop_consumer(self, consumer: AIOKafkaConsumer) -> None:
-        try:
-            async with asyncio.timeout(self._settings.kafka_timeout_s):
-                await consumer.stop()
-        except (TimeoutError, KafkaError) as exc:
-            log.warning("consumer did not stop cleanly", stage=self.name, error=repr(exc))
+        if error := await stop_within(consumer.stop, self._settings.kafka_timeout_s):
+            log.warning("consumer did not stop cleanly", stage=self.name, error=repr(error))

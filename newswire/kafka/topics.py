@@ -7,10 +7,12 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from newswire.errors import BrokerUnavailable, ConfigError
+from newswire.kafka.clients import stop_within
 from newswire.log import get_logger
 from newswire.settings import Settings, Topics
 
@@ -61,10 +63,7 @@ async def admin_client(
     except (TimeoutError, KafkaError) as exc:
         raise BrokerUnavailable(f"Kafka at {bootstrap} did not answer: {exc!r}") from exc
     finally:
-        try:
-            async with asyncio.timeout(5):
-                await admin.close()
-        except (TimeoutError, KafkaError):
+        if await stop_within(admin.close):
             log.warning("admin client did not close cleanly")
 
 
@@ -159,3 +158,17 @@ async def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.
 async def list_topics(bootstrap: str, timeout_s: float = 30.0) -> list[str]:
     async with admin_client(bootstrap, timeout_s) as admin:
         return sorted(await admin.list_topics())
+
+
+async def topic_partitions(admin: AIOKafkaAdminClient, topic: str) -> list[TopicPartition]:
+    """The partitions of ``topic`` through a started admin client; [] if it does not exist.
+
+    Lists topics first: a metadata request naming a missing topic could auto-create it.
+    """
+    if topic not in set(await admin.list_topics()):
+        return []
+    described = await admin.describe_topics([topic])
+    numbers = sorted(
+        p["partition"] for t in described if t["topic"] == topic for p in t["partitions"]
+    )
+    return [TopicPartition(topic, n) for n in numbers]

@@ -10,8 +10,8 @@ from factories import make_event
 
 from consumers.enrich.service import SERVICE, open_enrich
 from newswire.kafka.producer import EventProducer, Record
+from newswire.kafka.reader import read_topic
 from newswire.kafka.runner import ConsumerRunner
-from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

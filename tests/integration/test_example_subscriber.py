@@ -13,7 +13,7 @@ from paths import REPO
 
 from newswire.app.demo import FeedServer, generate_site
 from newswire.app.pipeline import run_pipeline
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.settings import Settings, Topics
 from schemas.envelope import decode_event
 

@@ -12,7 +12,7 @@ import pytest
 from consumers.store.sqlite_store import SqliteStore
 from newswire.app.demo import FeedServer, Route, generate_site
 from newswire.app.pipeline import run_pipeline
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.settings import Settings, Topics
 from schemas import EventType
 from schemas.envelope import decode_event

@@ -18,7 +18,7 @@ from newswire.app.demo import FeedServer, Route
 from newswire.fetch.fetcher import Fetcher
 from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

@@ -11,9 +11,9 @@ from factories import make_event
 
 from newswire.errors import TransientError
 from newswire.kafka.producer import EventProducer, Record
+from newswire.kafka.reader import read_table, read_topic
 from newswire.kafka.runner import ConsumerRunner
 from newswire.kafka.stage import Done, Incoming, Publish, Result
-from newswire.kafka.table import read_table, read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

@@ -14,9 +14,9 @@ from tools_cli import json_lines, newswire
 
 from newswire.app.ops.dlq import REPLAYED_FROM
 from newswire.kafka.producer import EventProducer, Record
+from newswire.kafka.reader import read_topic
 from newswire.kafka.runner import ConsumerRunner
 from newswire.kafka.stage import Incoming, Publish, Result
-from newswire.kafka.table import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

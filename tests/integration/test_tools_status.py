@@ -11,7 +11,7 @@ from tools_cli import newswire
 
 from newswire.app.demo import FeedServer, Route, generate_site
 from newswire.app.pipeline import run_pipeline
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.settings import Settings, Topics
 
 pytestmark = pytest.mark.kafka

@@ -22,8 +22,8 @@ from services import start
 from consumers.store.sqlite_store import SqliteStore
 from consumers.store.stage import StoreStage
 from newswire.kafka.producer import EventProducer, Record
+from newswire.kafka.reader import read_topic
 from newswire.kafka.runner import ConsumerRunner
-from newswire.kafka.table import read_topic
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
 from schemas import Event, EventType

@@ -23,7 +23,7 @@ from scenarios import finish_store
 from verify import Verdict, verdict_result
 
 from newswire.kafka.producer import EventProducer, Record
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

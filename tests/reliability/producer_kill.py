@@ -27,7 +27,7 @@ from verify import quiet, until, verdict_result, verify
 
 from newswire.app.demo import FeedServer
 from newswire.kafka.producer import EventProducer
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from scenario_report import Report as Report
 from scenario_report import ScenarioResult as ScenarioResult
 
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from schemas.envelope import EventDecodeError, decode_event
 
 

@@ -24,7 +24,7 @@ from services import kill, start, terminate
 from consumers.store.sqlite_store import SqliteStore
 from newswire.app.demo import FeedServer, Route
 from newswire.kafka.producer import EventProducer
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

@@ -17,7 +17,7 @@ from services import start, terminate
 
 from consumers.store.sqlite_store import SqliteStore
 from newswire.kafka.producer import EventProducer, Record
-from newswire.kafka.table import read_topic
+from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics

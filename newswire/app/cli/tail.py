@@ -35,11 +35,16 @@ async def follow(
     """Print matching records until ``stop``, ``max_events`` or (without
     ``keep_following``) the end offsets seen at start; returns how many were printed."""
     from newswire.app.ops.progress import live_progress
-    from newswire.app.ops.reader import TopicReader
+    from newswire.kafka.reader import TopicReader
 
     out = Console(highlight=False, soft_wrap=True)
     shown = 0
-    async with TopicReader(settings, topic, from_beginning=from_beginning) as reader:
+    async with TopicReader(
+        settings.kafka_bootstrap,
+        topic,
+        from_beginning=from_beginning,
+        timeout_s=settings.kafka_timeout_s,
+    ) as reader:
         catching_up = reader.remaining
         with live_progress(f"reading {topic}", total=catching_up or None) as advance:
             async for batch in reader.batches(follow=keep_following, stop=stop):

@@ -26,9 +26,8 @@ import orjson
 
 from newswire.app.ops.names import StageTopics
 from newswire.app.ops.offsets import OffsetProbe
-from newswire.app.ops.reader import Rec, TopicReader
 from newswire.kafka.producer import EventProducer, Record
-from newswire.kafka.table import read_table
+from newswire.kafka.reader import Rec, TopicReader, read_table
 from newswire.kafka.topics import TopicSpec, ensure_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings
@@ -115,7 +114,9 @@ async def read_dead_letters(
         if not await probe.existing_partitions(names.dlq):
             return []
     out: list[DeadLetterRecord] = []
-    async with TopicReader(settings, names.dlq, from_beginning=True) as reader:
+    async with TopicReader(
+        settings.kafka_bootstrap, names.dlq, from_beginning=True, timeout_s=settings.kafka_timeout_s
+    ) as reader:
         async for batch in reader.batches(follow=False):
             out.extend(DeadLetterRecord.of(r) for r in batch)
             if progress is not None:

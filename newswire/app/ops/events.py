@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from rich.markup import escape
 
-from newswire.app.ops.reader import Rec
 from newswire.errors import ConfigError
+from newswire.kafka.reader import Rec
 from schemas.envelope import Event, EventDecodeError, decode_event
 
 FIELDS = ("feed", "language", "type", "reason")

@@ -14,12 +14,13 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from newswire.closing import AsyncClosing
 from newswire.errors import BrokerUnavailable, ConfigError
-from newswire.kafka.topics import admin_client
+from newswire.kafka.clients import new_consumer, stop_within
+from newswire.kafka.topics import admin_client, topic_partitions
 from newswire.settings import Settings
 
 T = TypeVar("T")
@@ -31,20 +32,6 @@ class GroupState:
 
     state: str
     members: int
-
-
-async def topic_partitions(admin: Any, topic: str) -> list[TopicPartition]:
-    """The partitions of ``topic`` through a started admin client; [] if it does not exist.
-
-    Lists topics first: a metadata request naming a missing topic could auto-create it.
-    """
-    if topic not in set(await admin.list_topics()):
-        return []
-    described = await admin.describe_topics([topic])
-    numbers = sorted(
-        p["partition"] for t in described if t["topic"] == topic for p in t["partitions"]
-    )
-    return [TopicPartition(topic, n) for n in numbers]
 
 
 class OffsetProbe(AsyncClosing):
@@ -63,13 +50,8 @@ class OffsetProbe(AsyncClosing):
             self._admin = await self._stack.enter_async_context(
                 admin_client(bootstrap, self._timeout)
             )
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=bootstrap,
-                group_id=None,
-                enable_auto_commit=False,
-                request_timeout_ms=int(self._timeout * 1000),
-            )
-            self._stack.push_async_callback(self._stop_consumer, consumer)
+            consumer = new_consumer(bootstrap, self._timeout, auto_offset_reset="latest")
+            self._stack.push_async_callback(stop_within, consumer.stop)
             await self._bounded(consumer.start())
             self._consumer = consumer
         except BaseException:
@@ -80,13 +62,6 @@ class OffsetProbe(AsyncClosing):
     async def aclose(self) -> None:
         """Stop the consumer and the admin client (bounded). Idempotent."""
         await self._stack.aclose()
-
-    async def _stop_consumer(self, consumer: Any) -> None:
-        try:
-            async with asyncio.timeout(5):
-                await consumer.stop()
-        except (TimeoutError, KafkaError):
-            pass
 
     async def _bounded(self, call: Awaitable[T]) -> T:
         try:

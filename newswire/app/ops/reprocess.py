@@ -21,12 +21,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from newswire.app.ops.names import StageTopics
 from newswire.app.ops.offsets import OffsetProbe
 from newswire.errors import BrokerUnavailable, ConfigError, NewswireError
+from newswire.kafka.clients import new_consumer, stop_within
 from newswire.settings import Settings
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)$")
@@ -116,11 +117,11 @@ async def apply_plan(settings: Settings, plan: ReprocessPlan) -> int:
     }
     if not offsets:
         return 0
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+    consumer = new_consumer(
+        settings.kafka_bootstrap,
+        settings.kafka_timeout_s,
         group_id=plan.group,  # commits with no generation: accepted only by an empty group
-        enable_auto_commit=False,
-        request_timeout_ms=int(settings.kafka_timeout_s * 1000),
+        auto_offset_reset="latest",
     )
     try:
         async with asyncio.timeout(settings.kafka_timeout_s):
@@ -135,9 +136,5 @@ async def apply_plan(settings: Settings, plan: ReprocessPlan) -> int:
     except (TimeoutError, KafkaError) as exc:
         raise BrokerUnavailable(f"could not move the offsets of {plan.group}: {exc!r}") from exc
     finally:
-        try:
-            async with asyncio.timeout(5):
-                await consumer.stop()
-        except (TimeoutError, KafkaError):
-            pass
+        await stop_within(consumer.stop)
     return len(offsets)
