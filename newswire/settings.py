@@ -77,7 +77,6 @@ class Settings(BaseSettings):
     per_host_requests_per_minute: float = Field(default=30.0, gt=0)  # per-host budget
     per_host_burst: int = Field(default=10, ge=1)  # requests a host may get back to back
     host_refusal_threshold: int = Field(default=3, ge=1)  # refused feeds before a host hold
-    registry_refresh_s: float = Field(default=60.0, gt=0)  # `run` rereads the registry
     contact_url: str = ""  # http(s) or mailto: URL put in the User-Agent, e.g. your ops page
 
     @field_validator("contact_url")

@@ -127,11 +127,6 @@ class Poller:
     def forget(self, feed_id: str) -> None:
         self._states.pop(feed_id, None)
 
-    async def poll_feed(self, feed: FeedRecord) -> tuple[str, int]:
-        """Poll one feed; returns (outcome, items published). See :meth:`poll`."""
-        result = await self.poll(feed)
-        return result.outcome, result.items
-
     async def poll(self, feed: FeedRecord) -> PollResult:
         """Poll one feed once. Feed errors are recorded in its state and metrics, never
         raised; broker failures (BrokerUnavailable) are raised, and then nothing is saved.

@@ -4,13 +4,12 @@ Loads the registry (``newswire.feeds``) and the feeds' state (``newswire.feed-st
 Kafka and hands the feeds it owns to the :class:`~producers.scheduler.Scheduler`, which
 polls each one when it is due. Two ways to run:
 
-- ``run_sharded`` (``newswire serve producer``, ``newswire run``; issue 10): the service
-  joins the producer group on the registry (:mod:`producers.sharding`) and polls the feeds
-  of the partitions Kafka assigns it; registry changes arrive as they are written. Any
-  number of replicas may run; one alone owns everything.
-- ``load`` + ``run`` (one process, no group): owns the whole registry (narrowed by
-  ``owns``), rereading it every ``registry_refresh_s``; ``poll_once`` polls every active
-  feed once for ``--until-idle``.
+- ``run_sharded`` (``newswire serve producer``, ``newswire run``): the service joins the
+  producer group on the registry (:mod:`producers.sharding`) and polls the feeds of the
+  partitions Kafka assigns it; registry changes arrive as they are written. Any number of
+  replicas may run; one alone owns everything.
+- ``load`` + ``poll_once`` (``newswire run --until-idle``, one process, no group): owns the
+  whole registry and polls every active feed once.
 
 With ``politeness_redis_url`` set, the per-host request budget is shared by all replicas
 through Redis (producers.pacing.redis_budget); otherwise it is in-process.
@@ -20,11 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from newswire.errors import NewswireError
 from newswire.fetch.fetcher import Fetcher
 from newswire.fetch.policy import fetch_policy
 from newswire.kafka.producer import EventProducer
@@ -61,7 +59,6 @@ class ProducerService:
         *,
         clock: Clock | None = None,
         rng: random.Random | None = None,
-        owns: Callable[[FeedRecord], bool] | None = None,
         budget: SharedBudget | None = None,
     ) -> None:
         self._settings = settings
@@ -73,11 +70,9 @@ class ProducerService:
         self._topics = Topics(settings.topic_prefix)
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
-        self._owns = owns or (lambda _record: True)
         self._poller: Poller | None = None
         self._scheduler: Scheduler | None = None
         self.last_import: FeedList | None = None
-        self._refreshing = False
 
     @classmethod
     async def open(
@@ -89,7 +84,6 @@ class ProducerService:
         *,
         clock: Clock | None = None,
         rng: random.Random | None = None,
-        owns: Callable[[FeedRecord], bool] | None = None,
     ) -> ProducerService:
         """A service whose fetcher (and shared politeness budget, with
         ``politeness_redis_url``) close with ``stack``. Raises PolitenessUnavailable when
@@ -104,9 +98,7 @@ class ProducerService:
                     namespace=f"newswire:{settings.topic_prefix}:politeness",
                 )
             )
-        return cls(
-            settings, metrics, producer, fetcher, clock=clock, rng=rng, owns=owns, budget=budget
-        )
+        return cls(settings, metrics, producer, fetcher, clock=clock, rng=rng, budget=budget)
 
     @property
     def feeds(self) -> list[FeedRecord]:
@@ -173,7 +165,7 @@ class ProducerService:
             )
             self._ensure_scheduler(states)
         assert self._scheduler is not None
-        self._scheduler.sync(r for r in registry if self._owns(r))
+        self._scheduler.sync(registry)
         return self.feeds
 
     def add_feeds(
@@ -227,39 +219,8 @@ class ProducerService:
         assert self._scheduler is not None
         return await self._scheduler.poll_all()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll each owned feed when due until ``stop`` is set, rereading the registry every
-        ``registry_refresh_s``; then let polls in flight finish (``drain_timeout_s``)."""
-        if self._scheduler is None:
-            await self.load()
-        assert self._scheduler is not None
-        refresher = asyncio.create_task(self._refresh(stop))
-        try:
-            await self._scheduler.run(stop)
-        finally:
-            refresher.cancel()
-            await asyncio.wait({refresher})
-
-    async def _refresh(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await self._clock.sleep(self._settings.registry_refresh_s)
-            if stop.is_set():
-                return
-            self._refreshing = True
-            try:
-                await self.load()
-            except NewswireError as exc:  # the broker is away: keep the feeds we have
-                log.warning("registry not reloaded", error=repr(exc))
-            finally:
-                self._refreshing = False
-
     async def wait_idle(self, timeout_s: float = 10.0) -> None:
-        """For tests on a virtual clock: return once no registry reload and no poll runs
-        and nothing is due. Raises TimeoutError after ``timeout_s`` real seconds."""
-        async with asyncio.timeout(timeout_s):
-            while True:
-                if self._scheduler is not None:
-                    await self._scheduler.wait_idle(timeout_s)
-                if not self._refreshing:
-                    return
-                await asyncio.sleep(0.005)
+        """For tests on a virtual clock: return once no poll runs and nothing is due.
+        Raises TimeoutError after ``timeout_s`` real seconds."""
+        if self._scheduler is not None:
+            await self._scheduler.wait_idle(timeout_s)

@@ -32,6 +32,12 @@ from schemas.envelope import decode_event
 pytestmark = pytest.mark.kafka
 
 
+async def outcome(poller: Poller, feed: FeedRecord) -> tuple[str, int]:
+    """(outcome, items published) of one poll."""
+    result = await poller.poll(feed)
+    return result.outcome, result.items
+
+
 def rss(n: int, *, ttl: int | None = None, start: int = 0) -> bytes:
     now = datetime.now(UTC)
     items = "".join(
@@ -95,7 +101,7 @@ async def test_second_poll_sends_validators_gets_304_and_publishes_nothing(kit: 
     async with serving({"/feed": Route(rss(5), "application/rss+xml")}) as server:
         feed = FeedRecord.new(server.url("/feed"))
         poller = kit.poller()
-        assert await poller.poll_feed(feed) == ("ok", 5)
+        assert await outcome(poller, feed) == ("ok", 5)
         first = poller.state(feed.feed_id)
         assert first is not None and first.etag and first.last_modified
         await kit.clock.advance(700)
@@ -109,7 +115,7 @@ async def test_second_poll_sends_validators_gets_304_and_publishes_nothing(kit: 
         real_parse = poller_module.parse_bounded
         poller_module.parse_bounded = counting  # type: ignore[assignment]
         try:
-            assert await poller.poll_feed(feed) == ("not_modified", 0)
+            assert await outcome(poller, feed) == ("not_modified", 0)
         finally:
             poller_module.parse_bounded = real_parse
         assert parsed == []  # a 304 is not parsed
@@ -135,14 +141,14 @@ async def test_unchanged_body_without_validators_is_not_parsed(
     async with serving({"/feed": Route(rss(3), "application/rss+xml", etag=False)}) as server:
         feed = FeedRecord.new(server.url("/feed"))
         poller = kit.poller()
-        assert await poller.poll_feed(feed) == ("ok", 3)
+        assert await outcome(poller, feed) == ("ok", 3)
         calls: list[bytes] = []
 
         async def counting(data: bytes, **_: Any) -> None:
             calls.append(data)
 
         monkeypatch.setattr(poller_module, "parse_bounded", counting)
-        assert await poller.poll_feed(feed) == ("unchanged", 0)
+        assert await outcome(poller, feed) == ("unchanged", 0)
         assert calls == []
         assert "if-none-match" not in server.requests[-1].headers
     assert len(await kit.raw()) == 3
@@ -153,7 +159,7 @@ async def test_new_items_feed_the_adaptive_schedule_and_the_ttl_is_honoured(kit:
     async with serving({"/feed": Route(rss(6, ttl=180), "application/rss+xml")}) as server:
         feed = FeedRecord.new(server.url("/feed"))
         poller = kit.poller()
-        await poller.poll_feed(feed)
+        await poller.poll(feed)
         state = poller.state(feed.feed_id)
         assert state is not None
         assert state.ttl_s == 180 * 60 and state.next_poll_reason == "ttl"
@@ -163,7 +169,7 @@ async def test_new_items_feed_the_adaptive_schedule_and_the_ttl_is_honoured(kit:
 
         server.set_route("/feed", Route(rss(6, start=2), "application/rss+xml"))  # 2 new
         await kit.clock.advance(3600)
-        await poller.poll_feed(feed)
+        await poller.poll(feed)
         state = poller.state(feed.feed_id)
         assert state is not None and state.new_items_last_poll == 2
         assert state.ttl_s is None and state.next_poll_reason == "adaptive"
@@ -177,13 +183,12 @@ async def test_permanent_redirect_moves_the_feed_but_keeps_its_identity(kit: Kit
         topics = Topics(kit.settings.topic_prefix)
         await publish_feeds(kit.producer, topics.feeds, [feed])
         poller = kit.poller()
-        outcome, _ = await poller.poll_feed(feed)
-        assert outcome == "ok"
+        assert (await poller.poll(feed)).outcome == "ok"
         [moved] = await load_registry(kit.settings.kafka_bootstrap, topics.feeds)
         assert (moved.feed_id, moved.url, moved.origin_url) == (
             feed.feed_id, server.url("/new"), server.url("/old"),
         )  # fmt: skip
-        await poller.poll_feed(moved)
+        await poller.poll(moved)
         assert [r.path for r in server.requests] == ["/old", "/new", "/new"]
     events = [decode_event(r.headers, r.value) for r in await kit.raw()]
     assert {e.item.feed_url for e in events} == {server.url("/old")}  # item ids stay stable

@@ -69,7 +69,6 @@ async def env(kafka_bootstrap: str, make_settings: Callable[..., Settings]) -> A
         poll_jitter=0.0,
         poll_first_spread_s=0.0,
         host_refusal_threshold=3,
-        registry_refresh_s=60.0,
     )
     await ensure_topics(kafka_bootstrap, pipeline_topics(settings))
     metrics = Metrics()
@@ -81,19 +80,28 @@ async def env(kafka_bootstrap: str, make_settings: Callable[..., Settings]) -> A
 
 
 class Running:
-    """A service's ``run`` in a task; ``at(t)`` moves the virtual clock to t s after start
-    and waits until the scheduler is idle again."""
+    """A service as ``newswire run`` runs it (``run_sharded``: the producer group on the
+    registry) in a task, once it holds ``feeds`` feeds; ``at(t)`` moves the virtual clock to
+    t s after start and waits until the scheduler is idle again."""
 
-    def __init__(self, service: ProducerService, clock: VirtualClock) -> None:
+    def __init__(self, service: ProducerService, clock: VirtualClock, feeds: int = 1) -> None:
         self.service, self.clock, self.start = service, clock, clock.now()
+        self.feeds = feeds
         self.stop = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Running:
-        await self.service.load()
-        self.task = asyncio.create_task(self.service.run(self.stop))
-        await self.idle()
+        self.task = asyncio.create_task(self.service.run_sharded(self.stop))
+        await self.until(lambda: len(self.service.feeds) == self.feeds)
         return self
+
+    async def until(self, holds: Callable[[], bool], timeout_s: float = 30.0) -> None:
+        """Wait (real time: the group consumer's) until ``holds()``, then until idle."""
+        async with asyncio.timeout(timeout_s):
+            while not holds():
+                assert self.task is not None and not self.task.done(), "the service stopped"
+                await asyncio.sleep(0.02)
+        await self.idle()
 
     async def __aexit__(self, *exc: object) -> None:
         self.stop.set()
@@ -156,13 +164,14 @@ async def test_a_host_is_held_only_when_several_of_its_feeds_are_refused(env: En
         a, b, good = (FeedRecord.new(server.url(p)) for p in ("/a", "/b", "/good"))
         await env.register(a, b, good)
         service = env.service()
-        async with Running(service, env.clock) as running:
+        async with Running(service, env.clock, feeds=3) as running:
             await running.at(45)  # two feeds refused: only they wait; /good goes on
             assert requests_to(server, "/good") == 2
             server.set_route("/c", refuse("600"))
             c = FeedRecord.new(server.url("/c"))
-            await env.register(c)  # a third feed of the host, refused too: the host is held
             await running.at(61)
+            await env.register(c)  # a third feed of the host, refused too: the host is held
+            await running.until(lambda: len(service.feeds) == 4)
             assert requests_to(server, "/c") == 1
             polled = requests_to(server, "/good")
             await running.at(300)
@@ -211,10 +220,8 @@ async def test_registry_changes_reach_a_running_service(env: Env) -> None:
         async with Running(service, env.clock) as running:
             assert [f.url for f in service.feeds] == [one.url]
             await env.register(two, one.with_(paused=True))
-            await running.at(61)  # the registry is reread every 60 s
-            assert {f.feed_id: f.active for f in service.feeds} == {
-                one.feed_id: False, two.feed_id: True,
-            }  # fmt: skip
+            expected = {one.feed_id: False, two.feed_id: True}
+            await running.until(lambda: {f.feed_id: f.active for f in service.feeds} == expected)
             assert requests_to(server, "/two") == 1
             before = requests_to(server, "/one")
             await running.at(300)

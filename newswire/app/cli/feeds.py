@@ -1,7 +1,8 @@
 """``newswire feeds``: the feed registry (the compacted ``newswire.feeds`` topic).
 
 add, import, export, list, show, remove, pause, resume. A running producer picks changes up
-within ``registry_refresh_s``. ``remove`` writes tombstones (registry and feed state).
+as they are written (it consumes the topic in the producer group). ``remove`` writes
+tombstones (registry and feed state).
 """
 
 from __future__ import annotations
