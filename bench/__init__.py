@@ -1,4 +1,4 @@
-"""The newswire benchmark harness (issue 9): ``python -m bench`` or ``make bench``.
+"""The newswire benchmark harness: ``python -m bench`` or ``make bench``.
 
 It serves N generated feeds built from real news text, runs the real pipeline on the real
 broker (one subprocess per consuming stage, so CPU and peak RSS are measured per service),

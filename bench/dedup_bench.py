@@ -1,4 +1,4 @@
-"""Cost of the dedup stage per item, in process, no Kafka (issue 4, "seen-store latency").
+"""Cost of the dedup stage per item, in process, no Kafka ("seen-store latency").
 
 Realistic raw events: the demo site's items and the real-world captures of
 ``../shared/corpus`` (parsed with ``parse_feed`` + ``normalize``), sent as a fixed mix of

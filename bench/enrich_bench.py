@@ -1,4 +1,4 @@
-"""Throughput of the enrichment chain without full-text fetching (issue 5).
+"""Throughput of the enrichment chain without full-text fetching.
 
 Realistic items: every item of the generated demo site (whole articles, some with unsafe
 markup) plus the items of the real-world captures in ``../shared/corpus``. The chain runs on
@@ -7,7 +7,7 @@ observed, so ``items_per_s`` is per core. Run::
 
     .venv/bin/python bench/enrich_bench.py [--seconds 5]
 
-``run()`` returns a dict for the benchmark suite (issue 9).
+``run()`` returns a dict for the benchmark suite.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parse speed: the lxml fast path against feedparser, side by side in one run (issue 3).
+"""Parse speed: the lxml fast path against feedparser, side by side in one run.
 
 The benchmark corpus is every real-world full capture of ../shared/corpus (``origin`` =
 ``realworld`` in MANIFEST.tsv: news sites, blogs, podcasts, YouTube, Reddit, HN; 94 files,
@@ -13,7 +13,7 @@ path (fast, feedparser fallback, JSON Feed).
     .venv/bin/python -m bench.parse_bench [--rounds 5] [--normalize]
 
 ``run()`` returns ``{"fast_items_per_s", "feedparser_items_per_s", "speedup", ...}`` for the
-benchmark of issue 9.
+benchmark (make bench).
 """
 
 from __future__ import annotations

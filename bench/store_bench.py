@@ -1,4 +1,4 @@
-"""Batched upsert throughput of the item stores (issue 6), for the benchmark (issue 9).
+"""Batched upsert throughput of the item stores, for the benchmark.
 
 ``store_bench(...)`` returns a dict of rows/s per backend: fresh inserts and a full
 redelivery of the same rows (unchanged: the idempotency path). PostgreSQL runs in a

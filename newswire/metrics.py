@@ -102,7 +102,7 @@ class Metrics:
             registry=r,
         )
         # Area blocks: each area adds its metrics under its own marker (keep the markers).
-        # -- producers (issue 3) --
+        # -- producers --
         self.next_polls = Counter(
             "newswire_next_polls_total",
             "Next-poll times set, by the reason that decided them (base, adaptive, ttl, "
@@ -128,7 +128,7 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
-        # -- dedup (issue 4) --
+        # -- dedup --
         self.dedup_clusters_formed = Counter(
             "newswire_dedup_clusters_formed_total",
             "Stories that became clusters: a second item joined them.",
@@ -156,7 +156,7 @@ class Metrics:
             ["backend"],
             registry=r,
         )
-        # -- enrichment (issue 5) --
+        # -- enrichment --
         self.enrich_step_seconds = Histogram(
             "newswire_enrich_step_duration_seconds",
             "Duration of one enrichment step on one item.",
@@ -176,7 +176,7 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
-        # -- storage (issue 6) --
+        # -- storage --
         self.store_batch_items = Histogram(
             "newswire_store_batch_items",
             "Items per store transaction (upsert_many call).",
@@ -209,7 +209,7 @@ class Metrics:
             ["backend"],
             registry=r,
         )
-        # -- observability (issue 7) --
+        # -- observability --
         self.up = Gauge(
             "newswire_service_ready",
             "1 when the service reports ready.",

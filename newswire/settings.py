@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Area blocks: each area adds its settings under its own marker (keep the markers).
-    # -- producers: scheduling, politeness, feeds (issue 3) --
+    # -- producers: scheduling, politeness, feeds --
     # Next poll = max(base or adaptive interval, <ttl>, sy:update*, max-age, Expires,
     # Retry-After), clamped to [min, max]; errors back off exponentially up to error_max.
     poll_min_interval_s: float = Field(default=300.0, gt=0)
@@ -92,16 +92,16 @@ class Settings(BaseSettings):
             raise ValueError("poll_min_interval_s must not exceed poll_max_interval_s")
         return self
 
-    # -- parsing (issue 3) --
-    parse_timeout_s: float = Field(default=10.0, gt=0)  # bound on one feed's parse (issue 3)
-    # -- dedup (issue 4) --
+    # -- parsing --
+    parse_timeout_s: float = Field(default=10.0, gt=0)  # bound on one feed's parse
+    # -- dedup --
     # "" = sqlite:///<data_dir>/seen-<group>.db (one file per instance); redis://host:port/db
     # for a store shared by replicas.
     dedup_store_url: str = ""
     dedup_retention_days: float = Field(default=30.0, gt=0)  # since last sighting
     dedup_story_window_hours: float = Field(default=72.0, gt=0)  # stories join within this
     dedup_story_threshold: float = Field(default=0.6, gt=0, le=1)  # MinHash Jaccard estimate
-    # -- enrichment (issue 5) --
+    # -- enrichment --
     enrich_fulltext: bool = True  # fetch the article page when a feed carries only a teaser
     enrich_fulltext_min_words: int = Field(default=150, ge=0)  # feed text below this: teaser
     # Feed ids (16 hex) or hosts (a host also matches its subdomains); allow non-empty =
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
             return tuple(part.strip().lower() for part in value.split(",") if part.strip())
         return value
 
-    # -- storage and read API (issue 6) --
+    # -- storage and read API --
     store_batch_max: int = Field(default=500, ge=1)  # items per database transaction
     store_health_interval_s: float = Field(default=5.0, gt=0)  # database probe for /readyz
     retention_days: float = Field(default=0.0, ge=0)  # delete items older than this; 0: keep all
@@ -128,12 +128,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_page_max: int = Field(default=100, ge=1)  # largest /items page a client may ask for
-    # -- observability (issue 7) --
-    # -- operator tools (issue 11) --
+    # -- observability --
+    # -- operator tools --
     # `newswire status` probes these /readyz URLs (comma-separated); empty = this machine's
     # own health port, http://<health_host>:<health_port>/readyz (none when the port is 0).
     status_health_urls: Annotated[tuple[str, ...], NoDecode] = ()
-    # -- scale-out (issue 10) --
+    # -- scale-out --
     # Producer replicas form the consumer group <prefix>.producer on the registry; a dead
     # replica's feeds move after this session timeout (Kafka session.timeout.ms).
     producer_session_timeout_s: float = Field(default=10.0, gt=0)

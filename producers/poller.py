@@ -219,7 +219,7 @@ class Poller:
         self, document: ParsedFeed, body: bytes, feed: FeedRecord, now: float
     ) -> _Parsed:
         """Off the event loop: normalize, read the scheduling hints."""
-        # The registered URL, not the current one: item ids derive from it (issue 3, 301).
+        # The registered URL, not the current one: item ids derive from it (301).
         items = normalize(
             document, feed_url=feed.identity_url, fetched=datetime.fromtimestamp(now, UTC)
         )

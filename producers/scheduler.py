@@ -1,7 +1,7 @@
 """The scheduler: polls each feed of a changing set when it is due, politely.
 
 It owns a set of feeds (``sync``/``add``/``remove`` change it at runtime, so a replica can
-own a subset: issue 10 shards by registry partition) and keeps a heap of due times. A due
+own a subset: replicas shard by registry partition) and keeps a heap of due times. A due
 feed is first admitted by the per-host :class:`~producers.pacing.politeness.HostGate` (a host-wide
 Retry-After hold or an exhausted request budget defers it, in memory, with that reason),
 then polled under the host's concurrency slot and the global ``fetch_concurrency`` cap.
@@ -135,7 +135,7 @@ class Scheduler:
         """Stop owning ``feed_ids`` and return once none of them is being polled: polls in
         flight get ``timeout_s`` to finish (their state saved), then are cancelled (nothing
         saved; the next owner polls again). Returns how many polls were cancelled. After it
-        returns, this scheduler sends no request for those feeds (issue 10: a partition is
+        returns, this scheduler sends no request for those feeds (a partition is
         handed over only when its old owner stopped polling it)."""
         ids = list(feed_ids)
         for feed_id in ids:

@@ -1,4 +1,4 @@
-"""Producer replicas share the feeds through one consumer group on the registry (issue 10).
+"""Producer replicas share the feeds through one consumer group on the registry.
 
 Every replica joins the group ``<prefix>.producer`` on ``<prefix>.feeds``; Kafka assigns
 each registry partition to one member, and the replica polls the feeds of the partitions it

@@ -66,7 +66,7 @@ class Language(_Model):
 
 
 class Enrichment(_Model):
-    """Signals added by the enrichment stage (issue 5). Every field after ``enriched_at`` is
+    """Signals added by the enrichment stage. Every field after ``enriched_at`` is
     optional with a default (additive within v1)."""
 
     word_count: int = Field(ge=0, le=2**63 - 1)

@@ -1,4 +1,4 @@
-"""Compression bombs for the fetch tests, built in bounded memory (issue 8, security).
+"""Compression bombs for the fetch tests, built in bounded memory (security).
 
 ``zeros(mib, codings)`` is ``mib`` MiB of zero bytes encoded with the Content-Encoding
 codings listed in the order they are applied (as the header lists them, RFC 9110 §8.4), so

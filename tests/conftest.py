@@ -32,7 +32,7 @@ from schemas.validation import schema_errors
 
 __all__ = ["CORPUS", "REPO"]
 
-# Issue 8: the scenario report and the `reliability` cadence, for every test directory.
+# the scenario report and the `reliability` cadence, for every test directory.
 pytest_plugins = ["scenario_report"]
 
 

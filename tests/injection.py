@@ -1,5 +1,5 @@
-"""HTML and URL injection payloads and the scan for dangerous survivors (issue 5; shared by
-tests/unit/test_sanitizer_injection.py and issue 8's security report).
+"""HTML and URL injection payloads and the scan for dangerous survivors (shared by
+tests/unit/test_sanitizer_injection.py and the security report).
 
 Every payload goes through the whole path a subscriber sees (feed bytes -> parse ->
 normalize -> enrich) and, for defence in depth, straight into the enrichment chain as an

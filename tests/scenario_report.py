@@ -1,4 +1,4 @@
-"""Issue 8's scenario report, shared by tests/reliability and tests/security: the record of
+"""The reliability scenario report, shared by tests/reliability and tests/security: the record of
 one scenario, the session's report, the ``report`` fixture and the ``reliability`` cadence.
 
 A pytest plugin, loaded by ``pytest_plugins`` in tests/conftest.py, so its fixture and hook
@@ -72,7 +72,7 @@ class Report:
             json.dumps({"seconds": round(seconds, 1), "scenarios": rows}, indent=2) + "\n"
         )
         lines = [
-            "# newswire reliability report (issue 8)",
+            "# newswire reliability report",
             "",
             f"{len(rows)} scenarios, {sum(r.passed for r in self.results)} passed, "
             f"session {seconds:.0f} s.",

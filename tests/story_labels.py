@@ -1,4 +1,4 @@
-"""The labelled evaluation set of story clustering (issue 4), shared by
+"""The labelled evaluation set of story clustering, shared by
 tests/unit/test_clustering.py (the sketch's precision and recall) and tests/story_semantic.py
 (the sentence-embedding experiment).
 

@@ -1,4 +1,4 @@
-"""Story clustering: one ``story_id`` for the same story told by several outlets (issue 4).
+"""Story clustering: one ``story_id`` for the same story told by several outlets.
 
 An item's *story sketch* is computed from its normalized title and lead:
 
@@ -32,7 +32,7 @@ Rules 2 and 3 use *containment* ``|A ∩ B| / min(|A|, |B|)`` (Broder 1997, "On 
 resemblance and containment of documents"): a headline inside an article's title and lead
 is that article's story although their resemblance is small. On the labelled pairs of
 tests/unit/test_clustering.py (2026-11): demo precision 0.95, recall 1.00; real tuning
-0.92/0.60 (rule 1 alone: 1.00/0.20); real held-out 0.25/0.22. Issue 4's 0.9/0.9 on real
+0.92/0.60 (rule 1 alone: 1.00/0.20); real held-out 0.25/0.22. The aim of 0.9/0.9 on real
 items is not reached: most misses are two reworded headlines that share two or three words
 (a word sketch cannot see that "quiz" is "question"), most false positives headlines that
 share most of their words (a serial's parts). Cross-language pairs are out of scope.
@@ -52,7 +52,7 @@ dedup decision, so a replayed delivery repeats its story assignment. State is bo
 (buckets keep their latest entries, word sets are capped) and time-bounded: an item joins
 only stories seen within ``window_s`` of its own time.
 
-Computed with numpy (issue 4: the pure-Python MinHash was 93% of dedup's time): shingles
+Computed with numpy (the pure-Python MinHash was 93% of dedup's time): shingles
 are hashed with crc32 (zlib), then ``PERMUTATIONS`` universal hash functions
 ``(a·x + b) mod p`` with ``p = 2^31 - 1``, so every product fits in 64 bits. Deterministic
 across processes and Python versions: sketches are stored and compared. datasketch's
@@ -77,7 +77,7 @@ import numpy as np
 from consumers.dedup.fingerprint import body_text, normalized_words
 from schemas import Item
 
-SKETCH_VERSION = 2  # stored sketches of another version are never compared (issue 4)
+SKETCH_VERSION = 2  # stored sketches of another version are never compared
 LEAD_WORDS = 120
 LEAD_CHARS = 10 * LEAD_WORDS  # enough characters for LEAD_WORDS words, in most languages
 CONTAINMENT_LEAD = 60
@@ -242,7 +242,7 @@ def same_story_scores(
     """``[same_story(a, b, threshold) for b, _ in candidates]``, each ``b`` given with its
     signature as :func:`unpack_raw` bytes. The signatures are compared in one numpy step:
     an item of the end-to-end bench meets ~60 candidates, and comparing them one by one
-    in Python was a fifth of the seen-store's time there (issue 4)."""
+    in Python was a fifth of the seen-store's time there."""
     n = len(a.signature)
     if not n or not candidates:
         return [same_story(a, b, threshold) for b, _ in candidates]

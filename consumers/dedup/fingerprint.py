@@ -1,10 +1,10 @@
 """What dedup compares: per-field fingerprints, a content fingerprint, normalized text.
 
 - :func:`field_fingerprints` (one short hash per user-visible field) tells an update from an
-  unchanged re-sighting and names the fields an ``updated`` event changed (issue 4).
+  unchanged re-sighting and names the fields an ``updated`` event changed.
 - :func:`content_fingerprint` identifies one article's *content* whatever its guid or URL:
   an item under a new identity whose content fingerprint matches a known item is an
-  ``alias`` of it (issue 4, identity drift). It covers the normalized title and body, so
+  ``alias`` of it (identity drift). It covers the normalized title and body, so
   case, punctuation, whitespace and markup changes do not matter, and it is empty for items
   too short to identify (a bare "Untitled" must not alias every other "Untitled").
 - :func:`normalized_words` is the word sequence story clustering sketches.

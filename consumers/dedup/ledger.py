@@ -15,7 +15,7 @@ Records are JSON values under these names (``<...>`` filled in)::
     s2:<item id>    an item's story sketch (``v``, packed ``sig``, ``w``, ``nm``), story, time
     n:<story id>    a story's member count
 
-The story index is versioned (``clustering.SKETCH_VERSION``, issue 4): version 1 kept
+The story index is versioned (``clustering.SKETCH_VERSION``): version 1 kept
 ``b:``/``s:`` records with a 61-bit MinHash signature. They are never read again and age
 out with the retention; an ``s2:`` value of another version, or malformed, is skipped.
 
@@ -90,7 +90,7 @@ def bucket_names_needed(observations: Sequence[Observation], records: Records) -
     """The story buckets a batch reads once its identity records are in ``records``: those
     of the observations whose key has no record. Only they can be ``created`` (rules 1, 2,
     4, 5 of the module docstring need a key record), so re-sightings and updates, most of
-    the traffic, read no buckets and no candidates (issue 4, "seen-store latency")."""
+    the traffic, read no buckets and no candidates ("seen-store latency")."""
     names: set[str] = set()
     for obs in observations:
         if not obs.sketch.empty and f"k:{obs.key}" not in records:
@@ -191,7 +191,7 @@ def _created(
         # The candidates: every item of the kept entries once, in the order of its first
         # entry, with that entry's story. An item has one entry in each of its ~19 buckets
         # and buckets hold up to 200: built with C-level dict and map calls, not a Python
-        # loop over thousands of entries (issue 4, the end-to-end bench).
+        # loop over thousands of entries (the end-to-end bench).
         flat = list(chain.from_iterable(kept.values()))
         first_story = dict(zip(map(_ID, reversed(flat)), map(_STORY, reversed(flat)), strict=True))
         stories: list[str] = []  # the story of every candidate, in the order compared
@@ -266,7 +266,7 @@ def _stored_candidate(value: Any) -> Candidate | None:
 def _unpacked(sig: str, words: str, names: str, at: float) -> Candidate:
     """A stored sketch from its packed fields. Cached: the recent items of a bucket are
     candidates of batch after batch (84% hits in the end-to-end bench's workload, where
-    unpacking was a tenth of the seen-store's time: issue 4). A pure function, so the
+    unpacking was a tenth of the seen-store's time). A pure function, so the
     cache changes no decision; it costs ~30 MiB when full."""
     raw = unpack_raw(sig)
     sk = StorySketch(

@@ -10,7 +10,7 @@ runs atomically, so a decision is always applied together with the state it was 
 the replay rule stays atomic across replicas and a content fingerprint claimed on one
 partition is seen by a replica deciding another.
 
-Why not WATCH/MULTI/EXEC (the first version, issue 4 "seen-store latency"): a batch reads
+Why not WATCH/MULTI/EXEC (the first version; measured for seen-store latency): a batch reads
 thousands of records, and Redis 7.0's WATCH checks each new key against the client's list
 of watched keys, quadratic in the batch: 59 ms of Redis CPU per WATCH of a 250-item batch,
 most of the stage's time. The comparison in the script is linear and as strict for the

@@ -1,6 +1,6 @@
 """The seen-store interface: what dedup remembers, whatever the backend.
 
-Backends (issue 4; DESIGN.md, State):
+Backends (DESIGN.md, State):
 
 - :class:`~consumers.dedup.sqlite_seen_store.SqliteSeenStore`: embedded default, one file
   per instance (``sqlite:///path``);

@@ -56,7 +56,7 @@ class SqliteSeenStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         # A batch rewrites thousands of records under random keys, so it dirties as many
         # pages: a larger cache reads fewer of them back, a longer WAL copies a page that
-        # several batches rewrote back once (issue 4, "seen-store latency": the default
+        # several batches rewrote back once ("seen-store latency": the default
         # 1000-page checkpoint was a quarter of the store's time).
         self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         self._db.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")

@@ -1,4 +1,4 @@
-"""The dedup stage: ``newswire.items.raw`` -> ``newswire.items.unique`` (issue 4).
+"""The dedup stage: ``newswire.items.raw`` -> ``newswire.items.unique``.
 
 Per raw event, one of (see :mod:`consumers.dedup.ledger` for the rules):
 

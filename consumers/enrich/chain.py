@@ -43,7 +43,7 @@ def enrich(
         start = clock()
         try:
             draft = step(draft)
-        except Exception:  # noqa: BLE001 - issue 5: a failing step flags the item, never drops it
+        except Exception:  # noqa: BLE001 - a failing step flags the item, never drops it
             failed.append(name)
             if on_failure is not None:
                 on_failure(name)

@@ -1,6 +1,6 @@
 """The main text of an article page, without navigation, related links, banners or comments.
 
-trafilatura (issue 5) does the extraction; this module pins its options and turns its
+trafilatura does the extraction; this module pins its options and turns its
 output into what the enrichment chain needs. ``include_comments=False`` and
 ``favor_precision=True``: a subscriber is better served by a slightly short article than
 by one with a cookie banner or reader comments in it (measured in

@@ -1,6 +1,6 @@
 """Full text: when an item carries less than the article, fetch and extract the article.
 
-The rule (issue 5): an item needs its article when its feed text has fewer than
+The rule: an item needs its article when its feed text has fewer than
 ``min_words`` words (a teaser, a summary, a title only). Feeds that carry whole articles
 keep their own content. Settings turn it off globally (``NEWSWIRE_ENRICH_FULLTEXT``) or per
 feed (``NEWSWIRE_ENRICH_FULLTEXT_ALLOW`` / ``_DENY``: feed ids or hosts).

@@ -1,6 +1,6 @@
 """Keywords: the terms an item is most about, by frequency with the title weighted up.
 
-Deliberately simple and fast (a few microseconds an item; issue 5's throughput budget is
+Deliberately simple and fast (a few microseconds an item; the enrichment throughput budget is
 0.5 ms for the whole chain): tokens of 3+ letters, minus stop words of the languages the
 corpus carries most, counted in the body with title words counting ``TITLE_WEIGHT`` times.
 Keywords are lower case and in descending score order (ties: first occurrence first).

@@ -1,6 +1,6 @@
 """Language detection with py3langid (a bundled naive-Bayes model; no download, no network).
 
-Chosen by measurement (issue 5, ``tests/unit/test_enrich_language.py``): on 600+ corpus
+Chosen by measurement (``tests/unit/test_enrich_language.py``): on 600+ corpus
 items labelled by their feed's declared language, py3langid was as accurate as
 lingua-language-detector (~97% each) and about ten times faster (~0.2 ms an item).
 """

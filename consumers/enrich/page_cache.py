@@ -1,7 +1,7 @@
 """Article pages already extracted, by URL, in a small SQLite file under ``data_dir``.
 
 Re-enriching an item (a redelivery, an update, a replay from the DLQ) must not fetch its
-article again (issue 5). The cache keeps the *extracted* article (not the raw page: a tenth
+article again. The cache keeps the *extracted* article (not the raw page: a tenth
 of the size, and no second extraction), and also "this page has no article" so a stub page
 is not fetched over and over. Fetch failures are not cached: they may be transient.
 """

@@ -30,7 +30,7 @@ log = get_logger(__name__)
 def split_aliases(batch: Sequence[Incoming]) -> tuple[list[Item], list[Result]]:
     """The items to store, and one result per event.
 
-    Alias events (issue 4: a new identity for an item already stored under ``alias_of``)
+    Alias events (a new identity for an item already stored under ``alias_of``)
     add no row: the item they name is stored from its own created/updated events, and
     ``/stories/{id}`` groups items by ``story_id``. Their outcome is ``alias``.
     """

@@ -7,7 +7,7 @@
 #   deploy/kafka/local-kafka.sh stop     stop it cleanly (SIGTERM, then SIGKILL after a deadline)
 #   deploy/kafka/local-kafka.sh status   exit 0 when it runs and answers
 #   deploy/kafka/local-kafka.sh reset    stop it and delete its data
-#   deploy/kafka/local-kafka.sh start-cluster [N]  a separate N-node cluster (default 3, issue 10)
+#   deploy/kafka/local-kafka.sh start-cluster [N]  a separate N-node cluster (default 3)
 #   deploy/kafka/local-kafka.sh stop-cluster | status-cluster | reset-cluster
 #
 # Everything lives under .local/kafka/ (git-ignored). Starting it when it already runs is a
@@ -178,7 +178,7 @@ stop() {
 }
 
 
-# -- the multi-node cluster (issue 10); the single node above is untouched by these ----------
+# -- the multi-node cluster; the single node above is untouched by these ----------
 cbase=${NEWSWIRE_LOCAL_KAFKA_CLUSTER_PORT:-19092}
 cheap=${NEWSWIRE_LOCAL_KAFKA_CLUSTER_HEAP:-384m}
 chome=$home/cluster

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A private PostgreSQL cluster for newswire's tests and local runs (issue 6).
+# A private PostgreSQL cluster for newswire's tests and local runs.
 #
 #   deploy/postgres/local-postgres.sh start    install (apt-get) if missing, initdb once, start,
 #                                              wait until it answers, create the database

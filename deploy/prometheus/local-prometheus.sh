@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prometheus and promtool for newswire's tests (issue 7), from Debian's `prometheus` package.
+# Prometheus and promtool for newswire's tests, from Debian's `prometheus` package.
 #
 #   deploy/prometheus/local-prometheus.sh install   apt-get install prometheus when `prometheus`
 #                                                   or `promtool` is missing (idempotent)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A local Redis for the dedup seen-store shared by replicas (issue 4), on 127.0.0.1 only.
+# A local Redis for the dedup seen-store shared by replicas, on 127.0.0.1 only.
 #
 #   deploy/redis/local-redis.sh start    install redis-server if missing, start, wait for PING
 #   deploy/redis/local-redis.sh stop     SHUTDOWN (saves), then SIGTERM/SIGKILL after a deadline

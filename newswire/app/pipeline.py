@@ -122,7 +122,7 @@ async def run_pipeline(
 
         async def produce(service: ProducerService) -> None:
             if not until_idle:
-                await service.run_sharded(stop)  # issue 10: one consumer group of replicas
+                await service.run_sharded(stop)  # one consumer group of replicas
                 return
             say(f"polling {summary.feeds} feeds")
             result = await service.poll_once()

@@ -5,7 +5,7 @@ httpx's own decoders inflate a whole network read at once (a 64 KiB read of zero
 raw bytes are read with ``aiter_raw`` and inflated by :class:`Inflater`, which never yields
 more than it is asked for. Stacked codings (``Content-Encoding: gzip, gzip``, RFC 9110
 §8.4) are undone layer by layer, each layer's output capped, so a bomb inside a bomb is cut
-like a single one (issue 8).
+like a single one.
 """
 
 from __future__ import annotations

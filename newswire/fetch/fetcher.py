@@ -127,7 +127,7 @@ def _translated(url: httpx.URL) -> Iterator[None]:
         raise ConnectError(f"{url}: {type(exc).__name__}: {exc}") from exc
     except httpx.InvalidURL as exc:
         # httpx builds the next request of every 3xx, even unfollowed, and raises this for
-        # some Locations (``javascript:alert(1)``) before we see the response (issue 8).
+        # some Locations (``javascript:alert(1)``) before we see the response.
         raise RedirectError(f"{url}: unusable Location: {exc}") from exc
 
 

@@ -31,7 +31,7 @@ def pipeline_topics(settings: Settings) -> list[TopicSpec]:
     """Every topic the pipeline uses, with its partition count and cleanup policy."""
     t = Topics(settings.topic_prefix)
     n, rf = settings.topic_partitions, settings.topic_replication_factor
-    # Replicated topics keep acknowledged writes when a broker dies (issue 10).
+    # Replicated topics keep acknowledged writes when a broker dies.
     isr = {"min.insync.replicas": str(min(rf, settings.topic_min_insync_replicas))}
     base = isr if rf > 1 else {}
     compact = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0", **base}

@@ -1,5 +1,5 @@
 """Mojibake repair: text that was UTF-8, decoded once as Latin-1 or Windows-1252 and encoded
-again ("lâ€™ancien", "attirÃ© prÃ¨s", "Ð² Ð¾Ð±ÑŠÑ") comes back as it was written (issue 3).
+again ("lâ€™ancien", "attirÃ© prÃ¨s", "Ð² Ð¾Ð±ÑŠÑ") comes back as it was written.
 
 Thirty captures of ../shared/corpus carry such text although their bytes decode cleanly: the
 publisher's system double-encoded it before writing the feed, so no choice of charset for the

@@ -6,7 +6,7 @@ feed's own next poll honours the delay (producers.pacing.next_poll). Only when `
 distinct feeds of one host were refused within ``refusal_window_s`` is the whole host held
 until the latest Retry-After, so one busy feed does not silence its neighbours.
 
-The request budget is in-process when one replica runs. With several (issue 10) it is a
+The request budget is in-process when one replica runs. With several it is a
 :class:`SharedBudget` (producers.pacing.redis_budget: a token bucket per host in Redis) that every
 replica draws from: ``admit`` then only applies holds, and ``take_shared`` waits for a
 token of the cluster-wide bucket before each request. Holds and refusals stay per replica.

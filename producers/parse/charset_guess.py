@@ -1,5 +1,5 @@
 """The encoding of a feed that does not say it: no HTTP charset, no XML declaration, no BOM,
-and bytes that are not UTF-8 (issue 3: legacy encodings).
+and bytes that are not UTF-8 (legacy encodings).
 
 XML 1.0 (section 4.3.3, appendix F) then reads the document as UTF-8 and it is not well
 formed; feedparser, when chardet is absent, falls back to Windows-1252 and Latin-1, which

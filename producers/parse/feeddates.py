@@ -7,7 +7,7 @@ numeric offset or one of feedparser's zone names: ``GMT``, ``UTC``, ``PST``...) 
 string goes to feedparser's own date parser (``feedparser.datetimes._parse_date``: W3DTF,
 ISO 8601 variants, asctime, Korean, Greek, Hungarian dates...), so the result is always the
 one feedparser gives. Like feedparser, seconds are whole (fractions are dropped). Nothing
-is cached between calls: every string is parsed (issue 3: the benchmark reparses the same
+is cached between calls: every string is parsed (the benchmark reparses the same
 feeds, and a cache of results would measure the cache).
 """
 

@@ -1,4 +1,4 @@
-"""Parsing off the event loop with a time and a memory bound (issue 3, DESIGN.md safety).
+"""Parsing off the event loop with a time and a memory bound (DESIGN.md safety).
 
 :func:`parse_bounded` is what the poller awaits instead of ``asyncio.to_thread(parse_feed,
 ...)``. Small bodies (at most ``inline_bytes``, 512 KiB by default: nearly every feed) are

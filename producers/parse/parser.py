@@ -101,7 +101,7 @@ def parse_feed_path(
 ) -> tuple[ParsedFeed, str]:
     """:func:`parse_feed`, and which parser read the document: one of :data:`PATHS`
     ("fast": lxml, "feedparser", "json"). For the benchmark and the differential test,
-    which report how much of a corpus the fast path carries (issue 3)."""
+    which report how much of a corpus the fast path carries."""
     if len(data) > max_bytes:
         raise FeedParseError(f"feed is larger than {max_bytes} bytes")
     data = _gunzip(data, max_bytes)

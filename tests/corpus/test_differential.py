@@ -24,7 +24,7 @@ from producers.parse.parser import parse_feed_path
 
 pytestmark = pytest.mark.timeout(90)
 
-#: The fields issue 3 names: a file agrees when these are equal for every item.
+#: The key fields: a file agrees when these are equal for every item.
 KEY_FIELDS = ("guid", "title", "link", "published")
 OTHER_FIELDS = (
     "summary_html", "content_html", "authors", "categories", "enclosures", "updated",
@@ -137,6 +137,6 @@ def test_fast_path_is_taken_on_most_realworld_feeds(
     # A fast path that always declines would agree trivially: it must carry real feeds.
     # 285 of 458 when media groups, xml:base and legacy encodings joined it; 332 with
     # extension elements, XHTML content and RSS 0.90; 355 with undeclared and multi-byte
-    # legacy encodings and Atom 0.3 (issue 3).
+    # legacy encodings and Atom 0.3.
     fast = sum(1 for c in comparisons if c.path == "fast")
     assert fast >= corpus.min_fast_share * len(comparisons), fast

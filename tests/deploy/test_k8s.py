@@ -1,4 +1,4 @@
-"""The Kubernetes manifests (issue 7): the base and the production overlay are rendered
+"""The Kubernetes manifests: the base and the production overlay are rendered
 (tests/deploy/kustomize_lite.py) and every object is validated against the Kubernetes
 schemas shipped by kubernetes-validate (strict: unknown fields are errors). KEDA's
 ScaledObject is a CRD those schemas lack: it is checked structurally, against the code's
@@ -21,7 +21,7 @@ from newswire.settings import Settings, Topics
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.31.0"
 OVERLAYS = {"base": K8S / "base", "production": K8S / "overlays" / "production"}
-# Settings the manifests set that other areas are adding (dedup's shared seen-store, issue 4).
+# Settings the manifests set that other areas are adding (dedup's shared seen-store).
 PENDING_SETTINGS = {"NEWSWIRE_REDIS_URL"}
 
 

@@ -1,4 +1,4 @@
-"""The Prometheus alert rules (issue 7): promtool checks them and runs their unit tests
+"""The Prometheus alert rules: promtool checks them and runs their unit tests
 (deploy/prometheus/tests/*.yml); every alert is unit-tested and documented; the tests are
 shown to catch a changed threshold. promtool missing fails: install it with
 ``deploy/prometheus/local-prometheus.sh install``.

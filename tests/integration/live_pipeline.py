@@ -1,5 +1,5 @@
-"""A whole pipeline running in this process on the demo site, for the observability tests
-(issue 7): the metric-existence check and the real-Prometheus scrape.
+"""A whole pipeline running in this process on the demo site, for the observability
+tests: the metric-existence check and the real-Prometheus scrape.
 
 ``live_pipeline`` starts every service (``run_pipeline`` without ``until_idle``, so the
 health server stays up), serves the generated demo feeds on 127.0.0.1 and yields where

@@ -1,4 +1,4 @@
-"""The read API and its HTML page over both store backends (issue 6)."""
+"""The read API and its HTML page over both store backends."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTML reader in headless Chromium (Debian's ``chromium``), phone-sized (issue 6).
+"""The HTML reader in headless Chromium (Debian's ``chromium``), phone-sized.
 
 A real uvicorn server on a socket this test binds (so no waiting for it to come up);
 Chromium dumps the DOM and takes a screenshot at 390x844 (a phone). Chromium may talk only

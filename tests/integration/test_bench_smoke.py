@@ -1,6 +1,6 @@
 """The bench harness keeps working: ``python -m bench --smoke`` runs every part on tiny
 sizes against the real broker and writes every figure. No figure's size is asserted: a
-smoke run measures nothing (issue 9)."""
+smoke run measures nothing."""
 
 from __future__ import annotations
 

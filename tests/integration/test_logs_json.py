@@ -1,4 +1,4 @@
-"""Logs (issue 7): JSON lines with stable keys in production, readable text in development.
+"""Logs: JSON lines with stable keys in production, readable text in development.
 
 The JSON test runs the real console script (``newswire run --until-idle``) on the demo site
 with ``NEWSWIRE_LOG_FORMAT=json`` and parses every stderr line: each is one JSON object with

@@ -1,4 +1,4 @@
-"""The metrics contract (DESIGN.md, Observability; issue 7), checked on a running pipeline.
+"""The metrics contract (DESIGN.md, Observability), checked on a running pipeline.
 
 Every ``newswire_*`` name a Grafana panel or a Prometheus rule under deploy/ queries must be
 exposed by a running pipeline's ``/metrics`` (families are read from the ``# TYPE`` lines, so

@@ -1,4 +1,4 @@
-"""A real Prometheus (Debian's package) scrapes a running pipeline (issue 7).
+"""A real Prometheus (Debian's package) scrapes a running pipeline.
 
 The test writes a config that scrapes the pipeline's ``/metrics`` every second and loads
 deploy/prometheus/rules.yml, starts ``prometheus`` on 127.0.0.1 with its data in tmp, and

@@ -1,4 +1,4 @@
-"""The store contract, run against SQLite and PostgreSQL alike (issue 6)."""
+"""The store contract, run against SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The store stage through the real broker (issue 6 acceptance): redelivery storms leave one
+"""The store stage through the real broker (acceptance): redelivery storms leave one
 row per item, and a database outage loses and doubles nothing.
 
 The outage stops a private PostgreSQL cluster of the test's own (tests/private_postgres.py),

@@ -1,4 +1,4 @@
-"""Running the console script from the operator-tools tests (issue 11) against the test's
+"""Running the console script from the operator-tools tests against the test's
 own topics, without blocking the event loop (a stage or server may run in it meanwhile)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability tests (issues 4 and 8): Redis and the ``slow`` marker.
+"""Fixtures of the reliability tests: Redis and the ``slow`` marker.
 
 ``slow`` tests (several kill or rebalance rounds, up to ~60 s each) are deselected with
 ``-m "not slow"``; a fast subset stays unmarked. The scenario report (the ``report``

@@ -1,4 +1,4 @@
-"""Issue 8: hostile and unusual input through the real store process (``newswire serve
+"""Hostile and unusual input through the real store process (``newswire serve
 store``): poison events, a duplicate storm and schema skew between producer versions.
 
 Each scenario publishes ledger events (plus the odd records it is about) to the enriched

@@ -1,4 +1,4 @@
-"""Issue 8: the partition leader SIGKILLed right after it acknowledged writes, on the 3-node
+"""The partition leader SIGKILLed right after it acknowledged writes, on the 3-node
 cluster (replication factor 3, min.insync.replicas 2, unclean leader election off).
 
 How ``acks=1`` loses, made deterministic: both followers of the partition are frozen

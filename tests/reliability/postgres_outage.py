@@ -1,4 +1,4 @@
-"""Issue 8: PostgreSQL down for 30 s under load, with the store as a real process
+"""PostgreSQL down for 30 s under load, with the store as a real process
 (``newswire serve store`` on a PostgreSQL store URL).
 
 The database is a private cluster (:class:`private_postgres.PrivatePostgres`), so the
@@ -8,7 +8,7 @@ afterwards, and every acknowledged item must be stored once. Halfway through the
 the store is restarted (SIGTERM, as a rolling deploy would): it must exit 0 and abandon the
 batch it holds uncommitted, and its successor keeps retrying until the database is back.
 
-The control run (issue 8) is the same outage with the store committing before it stores
+The control run is the same outage with the store committing before it stores
 (``NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS``): the batch the restart abandons is already
 committed, so the verifier must report it lost.
 

@@ -1,4 +1,4 @@
-"""Issue 8: the producer SIGKILLed mid-publish, again and again, through its production entry
+"""The producer SIGKILLed mid-publish, again and again, through its production entry
 point (``newswire serve producer``), while ``serve dedup enrich store`` runs beside it.
 
 Every served item must reach ``newswire.items.raw`` and the store; repeats in the raw topic

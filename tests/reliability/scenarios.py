@@ -1,4 +1,4 @@
-"""Issue 8's delivery scenarios, as functions the tests call with a size: each returns a
+"""The delivery scenarios, as functions the tests call with a size: each returns a
 :class:`verify.ScenarioResult` (figures, evidence the fault hit) and leaves the asserting to
 the test, so a control run (unsafe configuration) can use the same code and must be caught.
 """

@@ -1,4 +1,4 @@
-"""Issue 8: acks=all survives the partition leader's death right after acknowledging; the
+"""Acks=all survives the partition leader's death right after acknowledging; the
 unsafe acks=1 control on the same cluster and the same fault must lose items (or the
 harness is blind). Needs the 3-node cluster (``local-kafka.sh start-cluster 3``), which the
 fixture starts and, if it started it, stops."""

@@ -1,4 +1,4 @@
-"""Crash safety of dedup (issue 4; DESIGN.md, Delivery semantics), with real processes.
+"""Crash safety of dedup (DESIGN.md, Delivery semantics), with real processes.
 
 The dedup process is killed repeatedly under load: by SIGKILL at random moments, and by the
 fault-injection hook right after the seen-store write of a batch (before publish and commit:
@@ -13,7 +13,7 @@ the window the replay rule exists for). After a clean final run:
 A ``created`` event may repeat (a replay of the same delivery after a kill): counted and
 printed as ``replays``, never as a stored duplicate.
 
-The control run (issue 8) is the same crash run with the runner committing each batch before
+The control run is the same crash run with the runner committing each batch before
 handling it (``NEWSWIRE_UNSAFE_COMMIT_BEFORE_PROCESS``): the batch the hook interrupts is
 committed and never published, so the verifier must report lost unique items. The control
 exercises the runner's commit order, which does not depend on the seen-store: SQLite only.
@@ -161,8 +161,8 @@ async def test_repeated_kills_under_load_lose_nothing_and_store_no_duplicate(
     url = request.getfixturevalue("redis_url") if backend == "redis" else ""
     settings = make_settings(kafka_bootstrap, dedup_store_url=url)
     f = await crash_run(settings, tmp_path, items=items, rounds=rounds, seed=4, unsafe=unsafe)
-    report: Report = request.getfixturevalue("report")  # issue 8's report
-    name = f"dedup SIGKILLed / fault hook under load ({backend} seen-store; issue 4 test)"
+    report: Report = request.getfixturevalue("report")  # the reliability report
+    name = f"dedup SIGKILLed / fault hook under load ({backend} seen-store)"
     result = ScenarioResult(
         name=name if unsafe is None else f"{name} [control: {unsafe}]",
         items=f["unique"],

@@ -1,5 +1,5 @@
 """Three dedup replicas sharing Redis and one consumer group, with rebalances under load
-(issue 4; DESIGN.md, Scale-out).
+(DESIGN.md, Scale-out).
 
 "Once", given at-least-once delivery: after the run, every unique item has a ``created``
 event and the store (by item id and version, fed from the topic by the real store stage)
@@ -9,7 +9,7 @@ two copies are decided by different replicas on different partitions (the shared
 fingerprint index). A ``created`` event may repeat only as the replay of one delivery after
 a rebalance or kill (counted as ``replays``).
 
-The control run (issue 8) is the same storm with auto-commit on
+The control run is the same storm with auto-commit on
 (``NEWSWIRE_UNSAFE_AUTO_COMMIT``): the replica that crashes in its first batch has had that
 batch's offsets auto-committed, so the verifier must report lost unique items.
 """
@@ -103,7 +103,7 @@ async def test_three_replicas_with_rebalances_store_every_item_once(
 ) -> None:
     settings = make_settings(kafka_bootstrap, dedup_store_url=redis_url, topic_partitions=6)
     work, result, figures = await rebalance_storm(settings, tmp_path, items=300, unsafe=unsafe)
-    name = "rebalance storm: 3 dedup replicas coming and going (issue 4 test)"
+    name = "rebalance storm: 3 dedup replicas coming and going (test)"
     scenario = ScenarioResult(
         name=name if unsafe is None else f"{name} [control: {unsafe}]",
         items=figures["unique"],

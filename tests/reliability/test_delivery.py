@@ -1,4 +1,4 @@
-"""Issue 8: the delivery promises under faults, with real ``newswire serve store`` processes
+"""The delivery promises under faults, with real ``newswire serve store`` processes
 (DESIGN.md, Delivery semantics). Each scenario asserts lost 0 and stored duplicates 0, and
 that the fault demonstrably hit (evidence); each durability scenario has a control run with
 an unsafe configuration that the verifier must catch (loss), or the harness is blind.

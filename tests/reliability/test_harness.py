@@ -1,4 +1,4 @@
-"""The fault injector's TCP proxy (issue 8): forwards, delays and black-holes, on 127.0.0.1."""
+"""The fault injector's TCP proxy: forwards, delays and black-holes, on 127.0.0.1."""
 
 from __future__ import annotations
 

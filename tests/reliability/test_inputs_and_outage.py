@@ -1,4 +1,4 @@
-"""Issue 8: poison events, a duplicate storm, schema skew (input_scenarios.py) and a 30 s
+"""Poison events, a duplicate storm, schema skew (input_scenarios.py) and a 30 s
 PostgreSQL outage (postgres_outage.py), each through the real store process, each an entry
 of the reliability report. Their fast in-process versions stay in make test:
 tests/integration/test_runner.py (poison, handler crash), test_store_stage.py (storm,

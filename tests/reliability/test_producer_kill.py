@@ -1,4 +1,4 @@
-"""Issue 8: the producer SIGKILLed mid-publish loses no served item and stores none twice
+"""The producer SIGKILLed mid-publish loses no served item and stores none twice
 (see producer_kill.py). Real processes: ``serve producer`` and ``serve dedup enrich store``.
 The control run saves each feed's state before its items are acknowledged
 (``NEWSWIRE_UNSAFE_SAVE_STATE_BEFORE_PUBLISH``): the verifier must report the items a kill

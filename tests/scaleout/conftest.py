@@ -1,4 +1,4 @@
-"""Fixtures of the scale-out tests (issue 10): Redis, and the ``slow`` marker.
+"""Fixtures of the scale-out tests: Redis, and the ``slow`` marker.
 
 ``slow`` tests run several processes through kills and rebalances (30-120 s each); the
 fast subset stays unmarked.

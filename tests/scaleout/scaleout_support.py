@@ -1,4 +1,4 @@
-"""Helpers of the scale-out tests (issue 10): many feeds on one local server, and reading the
+"""Helpers of the scale-out tests: many feeds on one local server, and reading the
 server's request log per feed and per replica (replicas differ by User-Agent)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Acceptance (issue 10): a 3-broker cluster, replication factor 3, min.insync.replicas 2.
+"""Acceptance: a 3-broker cluster, replication factor 3, min.insync.replicas 2.
 
 Raw events flow through ``serve dedup enrich store`` (a separate process) while the test
 SIGKILLs the broker that leads a busy partition (found with describe_topics). Every batch

@@ -1,4 +1,4 @@
-"""Producer replicas share the registry through one consumer group (issue 10), in one
+"""Producer replicas share the registry through one consumer group, in one
 process against the real broker: the feeds split between two services, a service that
 leaves hands its feeds over, registry changes reach the owner, and the state travels with
 the feed (the new owner sends the old owner's validators)."""

@@ -1,4 +1,4 @@
-"""Acceptance (issue 10): 3 producer replicas as processes, 200 feeds on a local server.
+"""Acceptance: 3 producer replicas as processes, 200 feeds on a local server.
 
 The server's request log (replicas differ by User-Agent) shows each feed polled by one
 replica at a time; after SIGKILL of one replica its feeds are polled by the others within

@@ -1,4 +1,4 @@
-"""The per-host budget shared by replicas through Redis (issue 10): one token bucket per
+"""The per-host budget shared by replicas through Redis: one token bucket per
 host, whichever replica spends it, refilled at the configured rate; against the local Redis."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Acceptance (issue 10): consumer replicas of a stage share its group; replicas joining
+"""Acceptance: consumer replicas of a stage share its group; replicas joining
 during load move partitions without loss, and the store ends with every item once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Corpus fuzzing (issue 8, security): a corpus's not-well-formed files plus seeded
+"""Corpus fuzzing (security): a corpus's not-well-formed files plus seeded
 truncations and byte flips of its files (the shared corpus, or the project's own small
 one), each parsed and normalized in a worker process and classified. Only
 :class:`FeedParseError` may come out of parsing; every input gets a class.

@@ -1,4 +1,4 @@
-"""Hostile HTTP servers for issue 8's security scenarios, as one table: every case names its
+"""Hostile HTTP servers for the security scenarios, as one table: every case names its
 report group, how the 127.0.0.1 server (and the 127.0.0.2 one, which the allow-list does
 not cover) answers, and the outcome the producer must end in. ``fast`` cases also run in
 ``make test``; the rest only in ``make reliability``.

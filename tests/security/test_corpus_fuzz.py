@@ -1,4 +1,4 @@
-"""Issue 8, security: the corpus's not-well-formed files and seeded truncations and byte
+"""Security: the corpus's not-well-formed files and seeded truncations and byte
 flips of its files never make parsing raise anything but FeedParseError, never hang, and
 each input is classified (see :mod:`corpus_fuzz`). ``make test`` runs 300 mutations; ``make
 reliability`` 5,000 with another seed, as a report entry. Run with ``-s`` for the counts.

@@ -1,4 +1,4 @@
-"""Issue 8, security: compression bombs (stacked codings too), oversized and slow bodies,
+"""Security: compression bombs (stacked codings too), oversized and slow bodies,
 redirect abuse and 429/Retry-After, every case from :mod:`fetch_cases` against a hostile
 server on 127.0.0.1 (and one on 127.0.0.2 that must never be reached).
 

@@ -1,4 +1,4 @@
-"""Issue 8, security: HTML and URL injection as a report entry. The payloads, the corpus
+"""Security: HTML and URL injection as a report entry. The payloads, the corpus
 cases and the survivor scan are tests/injection.py's (``make test`` runs them in
 tests/unit/test_sanitizer_injection.py); the control is the scan run on unsanitized
 payloads, which must catch every one.

@@ -1,4 +1,4 @@
-"""Issue 8, security: SSRF targets directly, through redirects and by DNS rebinding, with a
+"""Security: SSRF targets directly, through redirects and by DNS rebinding, with a
 ``sys.addaudithook`` on ``socket.connect`` recording every connection attempt the process
 makes, so the test proves zero attempts to blocked addresses (DESIGN.md, Safety of fetching
 and parsing). The control: a plain httpx client without the guard, whose attempts the hook

@@ -1,4 +1,4 @@
-"""Issue 8, security: XXE and entity expansion. Documents that declare entities are refused
+"""Security: XXE and entity expansion. Documents that declare entities are refused
 before any XML parser runs (DESIGN.md); external entities, external DTDs and XInclude are
 never resolved: no file content in the items, no request to the 127.0.0.1 server they name.
 

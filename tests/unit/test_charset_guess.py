@@ -1,6 +1,6 @@
-"""The encoding of feeds that declare none and are not UTF-8 (producers/parse/charset_guess.py,
-issue 3): on feeds of our own in each legacy encoding, and on feedparser's own
-legacy-encoding test feeds from the shared corpus (the ``corpus`` tier)."""
+"""The encoding of feeds that declare none and are not UTF-8
+(producers/parse/charset_guess.py): on feeds of our own in each legacy encoding, and on
+feedparser's own legacy-encoding test feeds from the shared corpus (the ``corpus`` tier)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Story clustering, evaluated on a labelled set of same-story pairs (issue 4).
+"""Story clustering, evaluated on a labelled set of same-story pairs.
 
 Run ``pytest -s tests/unit/test_clustering.py`` to print precision and recall per set. The
 set, and how it was labelled, is described in tests/story_labels.py.

@@ -1,4 +1,4 @@
-"""Dedup decisions against both seen-store backends (issue 4): exact dedup, updates,
+"""Dedup decisions against both seen-store backends: exact dedup, updates,
 aliases, story ids, and the crash-safe replay rule (DESIGN.md, Delivery semantics).
 
 The Redis cases need the Redis of deploy/redis/local-redis.sh and FAIL without it.

@@ -1,4 +1,4 @@
-"""The dedup stage's exact decisions and stored records on a fixed event sequence (issue 4).
+"""The dedup stage's exact decisions and stored records on a fixed event sequence.
 
 A pin for speed work on dedup: the demo site's items sent as new items, re-sightings,
 updates, aliases and syndicated copies (a retouched title: same story, new content), in

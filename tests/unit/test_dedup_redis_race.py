@@ -1,4 +1,4 @@
-"""The Redis seen-store's optimistic concurrency (issue 4): a batch whose records another
+"""The Redis seen-store's optimistic concurrency: a batch whose records another
 replica changes between read and write is not applied but decided again on fresh state.
 
 Needs the Redis of deploy/redis/local-redis.sh and FAILS without it.

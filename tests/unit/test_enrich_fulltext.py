@@ -1,4 +1,4 @@
-"""Full text against a local article server on 127.0.0.1 (issue 5 acceptance).
+"""Full text against a local article server on 127.0.0.1 (acceptance).
 
 Realistic pages (navigation, cookie banner, related links, comments and a footer around the
 article): the extracted text holds the article body and none of the boilerplate. robots.txt

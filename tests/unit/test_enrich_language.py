@@ -1,4 +1,4 @@
-"""Language detection accuracy on a multilingual sample of real corpus items (issue 5).
+"""Language detection accuracy on a multilingual sample of real corpus items.
 
 How the sample is labelled: an item's label is the language its feed declares
 (``<language>``, ``xml:lang``, JSON Feed ``language``; ``Item.language.declared``, primary

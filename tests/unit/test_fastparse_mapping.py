@@ -1,4 +1,4 @@
-"""The fast path's newer mappings (issue 3), each on a snippet cut from a real feed of the
+"""The fast path's newer mappings, each on a snippet cut from a real feed of the
 shared corpus: the fast path reads it (``parse_fast`` is not None) and yields exactly what
 feedparser yields; and what it must leave to feedparser, it declines."""
 

@@ -1,4 +1,4 @@
-"""The fast path's shortcuts for speed (issue 3, the wider set of real captures) give what
+"""The fast path's shortcuts for speed (the wider set of real captures) give what
 the slow way gives: the attribute scan against the XPath it replaced, the caches keyed
 by prefix where feedparser's reading depends on it, the C1 check, xml:base joins."""
 

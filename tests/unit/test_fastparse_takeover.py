@@ -1,4 +1,4 @@
-"""Documents the fast path took over from feedparser (issue 3, the wider set of real
+"""Documents the fast path took over from feedparser (the wider set of real
 captures): legacy encodings nothing declares, multi-byte encodings (decoded by Python's
 codecs, as feedparser does), and Atom 0.3. Each is read on the fast path and equals
 feedparser's result; what the fast path still leaves to feedparser, it declines."""

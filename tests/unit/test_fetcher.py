@@ -152,7 +152,7 @@ async def test_unknown_content_encoding_is_refused(server: Server) -> None:
 async def test_stacked_codings_are_decoded_in_reverse_order(
     server: Server, codings: tuple[str, ...]
 ) -> None:
-    """RFC 9110 §8.4: the codings are listed in the order they were applied (issue 8)."""
+    """RFC 9110 §8.4: the codings are listed in the order they were applied."""
     body = FEED
     for coding in codings:
         body = bombs.compress(body, coding)
@@ -261,7 +261,7 @@ async def test_redirect_to_name_resolving_to_blocked_address(server: Server, oth
         ("ftp://127.0.0.1/feed", UnsupportedScheme),
         ("file:///etc/passwd", UnsupportedScheme),
         ("gopher://127.0.0.1:70/_GET", UnsupportedScheme),
-        # httpx cannot build a next request for these (issue 8): a RedirectError, not a crash
+        # httpx cannot build a next request for these: a RedirectError, not a crash
         ("javascript:alert(1)", RedirectError),
         ("data:text/xml;base64,PHJzcy8+", RedirectError),
         ("mailto:a@news.example", RedirectError),

@@ -1,4 +1,4 @@
-"""Mojibake repair (producers/normalize/mojibake.py, issue 3): double-encoded UTF-8 comes back as it
+"""Mojibake repair (producers/normalize/mojibake.py): double-encoded UTF-8 comes back as it
 was written; real text in any script, including characters that look like mojibake's
 ingredients, is left alone."""
 

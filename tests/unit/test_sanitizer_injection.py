@@ -1,6 +1,6 @@
-"""HTML and URL injection never survives into any output field (issue 5 acceptance).
+"""HTML and URL injection never survives into any output field (acceptance).
 
-The payloads and the survivor scan live in tests/injection.py (issue 8's security report
+The payloads and the survivor scan live in tests/injection.py (the security report
 uses them too). The count of dangerous survivors is printed and must be 0.
 """
 

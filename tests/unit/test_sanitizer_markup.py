@@ -1,4 +1,4 @@
-"""newswire/sanitizer.py on markup that html.parser trips on (issue 8's corpus fuzzing found
+"""newswire/sanitizer.py on markup that html.parser trips on (the corpus fuzzing found
 ``<![CD%TA[``): every function returns, the rest of the fragment is still read; control
 characters never reach the text."""
 

@@ -1,3 +1,3 @@
-"""The HTTP read API over the item store (issue 6): JSON endpoints, an OpenAPI document and
+"""The HTTP read API over the item store: JSON endpoints, an OpenAPI document and
 a small HTML page to search and read articles. Built by :func:`newswire.app.api.app.create_app`;
 ``newswire api`` serves it with uvicorn."""

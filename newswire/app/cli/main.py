@@ -130,8 +130,8 @@ app.command("show")(read.show)
 app.command("export")(read.export)
 app.command("api")(read.api)
 app.add_typer(read.topics_app, name="topics")
-app.add_typer(feeds.feeds_app, name="feeds")  # the feed registry (issue 3)
-# operator and subscriber tools (issue 11)
+app.add_typer(feeds.feeds_app, name="feeds")  # the feed registry
+# operator and subscriber tools
 app.command("status")(ops_status.status)
 app.command("tail")(ops_tail.tail)
 app.command("reprocess")(ops_reprocess.reprocess)

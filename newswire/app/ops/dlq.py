@@ -1,6 +1,6 @@
 """Dead letters: read them with their reasons, and replay them once after a fix.
 
-Replay design (issue 11). A replay re-publishes a dead letter to its stage's input topic
+Replay design. A replay re-publishes a dead letter to its stage's input topic
 with the original key and value, the original headers without the ``dlq_*`` ones, and two
 headers saying it was replayed: ``newswire_replayed_from`` (``<dlq topic>:<partition>:
 <offset>``) and ``newswire_replayed_at``. Each replayed dead letter is then recorded in the

@@ -1,6 +1,6 @@
 """Items per second over the last minutes, from record timestamps.
 
-Choice (issue 11): the count of records a topic received in the last *w* seconds is
+Choice: the count of records a topic received in the last *w* seconds is
 ``end offset - offsets_for_times(now - w)``, summed over partitions. This needs no waiting
 and no reading of records (sampling offsets over a short window would make ``status`` take
 that window and say nothing about the minutes before), and it is exact for any window the

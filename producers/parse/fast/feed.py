@@ -1,7 +1,7 @@
 """The fast path of XML feed parsing: lxml's C parser and a direct element mapping.
 
 feedparser (:mod:`producers.parse.xmlfeed`) is the reference; this module reproduces what it
-yields for the feeds most servers send, several times faster (issue 3: 8x to 20x and more
+yields for the feeds most servers send, several times faster (8x to 20x and more
 on the benchmarks, see bench/parse_bench.py), and answers ``None`` for everything else so
 the caller falls back to feedparser. It handles well-formed XML without a DOCTYPE, in
 UTF-8 or a single-byte legacy encoding the caller has checked (or UTF-8 the caller

@@ -9,7 +9,7 @@ reads them: their elements count as the item's own, in document order. Where an 
 holds something these rules do not cover (markup in a text element that is no text
 construct, base64 content, an element feedparser knows in a namespace spelled
 differently...), :class:`Unsupported` is raised and the whole feed goes to feedparser.
-The main loop is the cost of the fast path (issue 3): its branches are ordered by how
+The main loop is the cost of the fast path: its branches are ordered by how
 often feeds use them, and per-tag work is cached per document.
 """
 
@@ -72,7 +72,7 @@ def _role(child: etree._Element, tag: object, cache: Cache) -> Role:
 
 def _classified(child: etree._Element, tag: str) -> Role:
     """:func:`classify`, remembered across documents (feeds use the same few dozen tags;
-    issue 3: classifying them again was 4% of a news feed's time). The answer depends on
+    classifying them again was 4% of a news feed's time). The answer depends on
     the tag, and on the element's prefix only in a namespace feedparser does not know."""
     key: object = tag
     if tag[0] == "{" and not prefix_is_fixed(tag[1 : tag.index("}")]):
@@ -217,7 +217,7 @@ def entry_from(
     media: list[ParsedEnclosure] = []
     children: list[etree._Element] = list(item)
     # The branches come in the order of how often feeds use them (this loop is the cost
-    # of the fast path: issue 3).
+    # of the fast path).
     for i, child in enumerate(children):
         tag = child.tag
         found = cache.get(tag)

@@ -8,7 +8,7 @@ keeps the element under a key this project never reads; :data:`REFUSED` means fe
 could read it into a field the fast path fills in a way not reproduced here, and the whole
 document goes to feedparser.
 
-Extensions (issue 3): feedparser files an element under its prefix for the namespace
+Extensions: feedparser files an element under its prefix for the namespace
 (the prefix the document wrote, for a namespace it does not know: ``mixin.
 unknown_starttag``) and calls ``_start_<prefix>_<local>`` if such a handler exists;
 otherwise it only stores the text under the key ``<prefix>_<local>`` (``push``/``pop``, or

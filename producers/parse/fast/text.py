@@ -117,7 +117,7 @@ def xml_bases(root: etree._Element) -> Bases:
     base = ""
     # The joins are pure functions of (base, value), and the same few pairs repeat for
     # every element (most have no xml:base and join the base to itself): each pair is
-    # joined once per document (issue 3: the joins were 40% of a Reddit feed's time).
+    # joined once per document (the joins were 40% of a Reddit feed's time).
     joined: dict[tuple[str, str], str] = {}
     for event, el in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
@@ -152,7 +152,7 @@ def text_mode(data: bytes, *, utf8: bool) -> int:
     enable both. One scan of the bytes per document spares a scan of every text.
     """
     mode = 0
-    # Measured (issue 3): the regular expression finds "&#" faster than bytes.find does
+    # Measured: the regular expression finds "&#" faster than bytes.find does
     # ("&" is frequent in feeds); a search for one rare byte (memchr) is next to free.
     if _CHAR_REF_RE.search(data):
         return MOJIBAKE | C1
@@ -197,7 +197,7 @@ def repair_text(text: str, mode: int) -> str:
         return text
     # A C1 control is in the text exactly when its UTF-8 holds C2 80..9F; encoding and a
     # bytes search (a literal first byte: memchr) take a third of the time of a search
-    # of the str for [\x80-\x9f] (issue 3: long contents; most have none). Surrogates
+    # of the str for [\x80-\x9f] (long contents; most have none). Surrogates
     # (never in XML text) would encode as ED ..., never C2.
     if not _C1_UTF8_RE.search(text.encode("utf-8", "surrogatepass")):
         return text
@@ -250,7 +250,7 @@ def text_construct(
         return kind, "", el.get(XML_LANG) or lang or ""
     if children:
         raise Unsupported("markup inside a text element")
-    value = el.text or ""  # content_text, inlined: this is the hot path of issue 3
+    value = el.text or ""  # content_text, inlined: the fast path's hottest line
     value = value.strip()
     if mode and not value.isascii():
         value = repair_text(value, mode)
