@@ -25,7 +25,6 @@ import orjson
 import psycopg
 from psycopg import errors as pg_errors
 
-from consumers.store.article import author_names, body_text
 from consumers.store.migrations import migrate
 from consumers.store.store import (
     HEX_PREFIX,
@@ -40,6 +39,7 @@ from consumers.store.store import (
     normalize_language,
     plan_upsert,
 )
+from consumers.store.text import author_names, body_text
 from newswire.closing import Closing
 from newswire.sanitizer import html_to_text
 from schemas.item import Item

@@ -24,7 +24,6 @@ from typing import Any
 import orjson
 
 from consumers.store import sqlite_sql as sql
-from consumers.store.article import author_names, body_text
 from consumers.store.store import (
     HEX_PREFIX,
     AmbiguousItemId,
@@ -38,6 +37,7 @@ from consumers.store.store import (
     normalize_language,
     utc_text,
 )
+from consumers.store.text import author_names, body_text
 from newswire.closing import Closing
 from newswire.errors import ConfigError
 from newswire.sanitizer import html_to_text

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from consumers.store.article import body_text, format_date, format_hits_table, render_article
 from consumers.store.sqlite_store import SearchHit
+from consumers.store.text import body_text
+from newswire.app.render import format_date, format_hits_table, render_article
 from schemas.item import Author, Content, Item
 
 LONG = (

@@ -29,8 +29,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from consumers.store.article import body_text
 from consumers.store.store import AmbiguousItemId, ItemFilter, ItemStore, StoreUnavailable
+from consumers.store.text import body_text
 from newswire.app.api import page
 from newswire.app.api.openapi import openapi_document
 from schemas.item import Item

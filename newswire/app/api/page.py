@@ -13,7 +13,8 @@ import html
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from consumers.store.article import author_names, body_text, format_date
+from consumers.store.text import author_names, body_text
+from newswire.app.render import format_date
 from schemas.item import Item
 
 CSP = (

@@ -89,7 +89,7 @@ def search(
 ) -> None:
     """Full-text search over stored items (best matches first). Exits 1 when nothing
     matches (table output)."""
-    from consumers.store.article import format_hits_table
+    from newswire.app.render import format_hits_table
 
     where = _filter(feed, language, since, until, story)
     with _open_store() as store:
@@ -113,8 +113,8 @@ def show(
     ] = 80,
 ) -> None:
     """Print one stored item as an article: title, byline and date, body, source link."""
-    from consumers.store.article import render_article
     from consumers.store.store import AmbiguousItemId
+    from newswire.app.render import render_article
 
     with _open_store() as store:
         try:

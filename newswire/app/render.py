@@ -1,7 +1,5 @@
-"""Stored items rendered for people: a plain-text article and a table of search hits.
-
-Also the one definition of an item's body text (:func:`body_text`), shared by the
-full-text index and the article, so that what search matches is what a reader sees.
+"""Stored items rendered for people: a plain-text article and a table of search hits
+(the body text is the store's: :mod:`consumers.store.text`).
 
 Feed text is untrusted: before it reaches a terminal, C0/C1 control characters (ANSI
 escape sequences start with one) and bidirectional overrides are removed, and table cells
@@ -19,7 +17,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from newswire.sanitizer import html_to_text
+from consumers.store.text import author_names, body_text
 from schemas.item import Item
 
 if TYPE_CHECKING:
@@ -32,17 +30,6 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # Everything a terminal may interpret except tab and newline, plus the Unicode bidi
 # controls used to make text display differently from what it is ("Trojan Source").
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def body_text(item: Item) -> str:
-    """The item's readable body: ``content.text``, else the summary with its tags stripped."""
-    return item.content.text.strip() or html_to_text(item.summary)
-
-
-def author_names(item: Item) -> list[str]:
-    """Author names (falling back to e-mail), blanks and repeats dropped, order kept."""
-    names = (a.name.strip() or a.email.strip() for a in item.authors)
-    return list(dict.fromkeys(n for n in names if n))
 
 
 def format_date(value: datetime) -> str:
