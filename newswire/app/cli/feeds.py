@@ -1,4 +1,5 @@
-"""``newswire feeds``: the feed registry (the compacted ``newswire.feeds`` topic).
+"""``newswire feeds``: the feed registry (the compacted ``newswire.feeds`` topic), as
+:mod:`newswire.app.ops.feeds` reads and changes it.
 
 add, import, export, list, show, remove, pause, resume. A running producer picks changes up
 as they are written (it consumes the topic in the producer group). ``remove`` writes
@@ -8,8 +9,6 @@ tombstones (registry and feed state).
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,10 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from newswire.app.cli import common
-from newswire.settings import Settings, Topics
 
 if TYPE_CHECKING:
-    from newswire.kafka.producer import EventProducer
     from producers.feed_state import FeedState
     from producers.registry import FeedRecord
 
@@ -35,79 +32,7 @@ feeds_app = typer.Typer(
 IdArg = Annotated[str, typer.Argument(help="A feed id, a unique prefix of it (4+), or its URL.")]
 
 
-@asynccontextmanager
-async def _producer(settings: Settings) -> AsyncIterator[EventProducer]:
-    from newswire.kafka.producer import EventProducer
-    from newswire.metrics import Metrics
-
-    async with EventProducer(settings, Metrics(), client_id="newswire-feeds") as producer:
-        yield producer
-
-
-async def _registry(settings: Settings) -> list[FeedRecord]:
-    from newswire.kafka.topics import ensure_topics, pipeline_topics
-    from producers.registry import load_registry
-
-    await ensure_topics(
-        settings.kafka_bootstrap, pipeline_topics(settings), settings.kafka_timeout_s
-    )
-    return await load_registry(
-        settings.kafka_bootstrap, Topics(settings.topic_prefix).feeds,
-        timeout_s=settings.kafka_timeout_s,
-    )  # fmt: skip
-
-
-async def _states(settings: Settings) -> dict[str, FeedState]:
-    from producers.feed_state import load_states
-
-    return await load_states(
-        settings.kafka_bootstrap, Topics(settings.topic_prefix).feed_state,
-        timeout_s=settings.kafka_timeout_s,
-    )  # fmt: skip
-
-
-async def _publish(settings: Settings, records: list[FeedRecord]) -> None:
-    from producers.registry import publish_feeds
-
-    async with _producer(settings) as producer:
-        await publish_feeds(producer, Topics(settings.topic_prefix).feeds, records)
-
-
-def _find(records: list[FeedRecord], key: str) -> FeedRecord:
-    from newswire.errors import ConfigError
-    from producers.registry import find_feed
-
-    try:
-        return find_feed(records, key)
-    except ConfigError as exc:
-        common.fail(str(exc))
-
-
 # -- add, import, export ---------------------------------------------------------------
-
-
-async def _add(settings: Settings, url: str, title: str | None, check: bool) -> None:
-    from newswire.fetch.fetcher import Fetcher
-    from newswire.fetch.policy import fetch_policy
-    from producers.discovery import discover
-    from producers.registry import FeedRecord
-
-    page = None
-    if check:
-        async with Fetcher(fetch_policy(settings)) as fetcher:
-            found = await discover(fetcher, url)
-        url, page = found.feed_url, found.page_url
-        title = title if title is not None else found.title
-    record = FeedRecord.new(url, title or "")
-    registry = await _registry(settings)
-    existing = next((r for r in registry if record.feed_id == r.feed_id or url == r.url), None)
-    if existing is not None:
-        typer.echo(f"already registered: {existing.feed_id} {existing.url} ({existing.status})")
-        return
-    await _publish(settings, [record])
-    if page:
-        typer.echo(f"found {url} on {page}")
-    typer.echo(f"added {record.feed_id} {url}" + (f" ({record.title})" if record.title else ""))
 
 
 @feeds_app.command("add")
@@ -131,28 +56,18 @@ def add(
     """
     if not url.lower().startswith(("http://", "https://")):
         common.fail(f"{url!r} is not an http(s) URL", code=2)
-    common.run_async(_add(common.settings(), url, title, check))
+    from newswire.app.ops import feeds
 
-
-async def _import(settings: Settings, path: Path, console: Console) -> tuple[int, int, list[str]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from producers.registry import publish_feeds, read_feed_list
-
-    listed = read_feed_list(path)
-    known = {r.feed_id for r in await _registry(settings)}
-    new = [r for r in listed.records if r.feed_id not in known]
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(f"importing {path.name}", total=len(listed.records))
-        progress.advance(task, len(listed.records) - len(new))  # already registered
-        async with _producer(settings) as producer:
-            topic = Topics(settings.topic_prefix).feeds
-            for start in range(0, len(new), 100):
-                chunk = new[start : start + 100]
-                await publish_feeds(producer, topic, chunk)
-                progress.advance(task, len(chunk))
-    return len(new), len(listed.records) - len(new), [str(e) for e in listed.errors]
+    added = common.run_async(feeds.add(common.settings(), url, title, check=check))
+    if added.existing is not None:
+        e = added.existing
+        typer.echo(f"already registered: {e.feed_id} {e.url} ({e.status})")
+        return
+    record = added.record
+    if added.page:
+        typer.echo(f"found {record.url} on {added.page}")
+    suffix = f" ({record.title})" if record.title else ""
+    typer.echo(f"added {record.feed_id} {record.url}{suffix}")
 
 
 @feeds_app.command("import")
@@ -164,13 +79,23 @@ def import_(
     Adds the listed feeds the registry lacks; registered ones keep their record (paused,
     moved). Shows progress. Bad entries are listed and skipped, and the exit code is then 1.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from newswire.app.ops import feeds
+
     settings = common.settings()
-    console = Console(stderr=True)
-    added, known, errors = common.run_async(_import(settings, path, console))
-    typer.echo(f"imported {added} new feeds from {path} ({known} already registered)")
-    if errors:
-        typer.echo(f"skipped {len(errors)} bad entries:", err=True)
-        for error in errors:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(f"importing {path.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = common.run_async(feeds.import_list(settings, path, advance))
+    typer.echo(f"imported {result.added} new feeds from {path} ({result.known} already registered)")
+    if result.errors:
+        typer.echo(f"skipped {len(result.errors)} bad entries:", err=True)
+        for error in result.errors:
             typer.echo(f"  {error}", err=True)
         raise typer.Exit(1)
 
@@ -182,9 +107,10 @@ def export(
     ] = None,
 ) -> None:
     """Write the registry as OPML 2.0 (every feed, at its current URL)."""
+    from newswire.app.ops import feeds
     from producers.registry import to_opml
 
-    records = common.run_async(_registry(common.settings()))
+    records = common.run_async(feeds.registry(common.settings()))
     document = to_opml(records)
     if output is None:
         sys.stdout.buffer.write(document)
@@ -194,12 +120,6 @@ def export(
 
 
 # -- list, show --------------------------------------------------------------------------
-
-
-async def _records_and_states(
-    settings: Settings,
-) -> tuple[list[FeedRecord], dict[str, FeedState]]:
-    return await _registry(settings), await _states(settings)
 
 
 def _state_word(record: FeedRecord, state: FeedState | None) -> str:
@@ -227,7 +147,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
 ) -> None:
     """List registered feeds: id, state, last outcome, next poll, URL and title."""
-    records, states = common.run_async(_records_and_states(common.settings()))
+    from newswire.app.ops import feeds
+
+    records, states = common.run_async(feeds.registry_and_states(common.settings()))
     if as_json:
         for r in records:
             state = states.get(r.feed_id)
@@ -313,8 +235,15 @@ def show(
     The last outcome and error, validators, error counts, the publisher's hints, and when
     the feed is polled next and why.
     """
-    records, states = common.run_async(_records_and_states(common.settings()))
-    record = _find(records, feed)
+    from newswire.app.ops import feeds
+    from newswire.errors import ConfigError
+    from producers.registry import find_feed
+
+    records, states = common.run_async(feeds.registry_and_states(common.settings()))
+    try:
+        record = find_feed(records, feed)
+    except ConfigError as exc:
+        common.fail(str(exc))
     state = states.get(record.feed_id)
     if as_json:
         row = {
@@ -331,41 +260,28 @@ def show(
 # -- remove, pause, resume ---------------------------------------------------------------
 
 
-async def _remove(settings: Settings, key: str) -> FeedRecord:
-    from producers.registry import remove_feeds
-
-    record = _find(await _registry(settings), key)
-    topics = Topics(settings.topic_prefix)
-    async with _producer(settings) as producer:
-        await remove_feeds(producer, topics.feeds, [record.feed_id])
-        await remove_feeds(producer, topics.feed_state, [record.feed_id])
-    return record
-
-
 @feeds_app.command("remove")
 def remove(feed: IdArg) -> None:
     """Remove a feed from the registry, and its fetch state (tombstones)."""
-    record = common.run_async(_remove(common.settings(), feed))
+    from newswire.app.ops import feeds
+
+    record = common.run_async(feeds.remove(common.settings(), feed))
     typer.echo(f"removed {record.feed_id} {record.url}")
-
-
-async def _set_paused(settings: Settings, key: str, paused: bool) -> FeedRecord:
-    record = _find(await _registry(settings), key)
-    changed = record.with_(paused=paused) if paused else record.with_(paused=False, disabled="")
-    if changed != record:
-        await _publish(settings, [changed])
-    return changed
 
 
 @feeds_app.command("pause")
 def pause(feed: IdArg) -> None:
     """Stop polling a feed until `resume` (its state is kept)."""
-    record = common.run_async(_set_paused(common.settings(), feed, True))
+    from newswire.app.ops import feeds
+
+    record = common.run_async(feeds.set_paused(common.settings(), feed, True))
     typer.echo(f"paused {record.feed_id} {record.url}")
 
 
 @feeds_app.command("resume")
 def resume(feed: IdArg) -> None:
     """Poll a paused feed again; also re-enables a feed the producer disabled (410 Gone)."""
-    record = common.run_async(_set_paused(common.settings(), feed, False))
+    from newswire.app.ops import feeds
+
+    record = common.run_async(feeds.set_paused(common.settings(), feed, False))
     typer.echo(f"resumed {record.feed_id} {record.url}")
