@@ -22,23 +22,34 @@ from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from scenario_report import Report as Report
 from scenario_report import ScenarioResult as ScenarioResult
 
+from newswire.kafka.clients import stop_within
 from newswire.kafka.reader import read_topic
 from schemas.envelope import EventDecodeError, decode_event
 
 
 async def committed_offsets(
-    bootstrap: str, group: str, topic: str, partitions: int
+    bootstrap: str, group: str, topic: str, partitions: int, *, timeout_s: float = 60.0
 ) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(topic, p) for p in range(partitions)]
-        return {tp.partition: (await consumer.committed(tp) or 0) for tp in parts}
-    finally:
-        await consumer.stop()
+    """``group``'s committed offset per partition of ``topic``. Asked again until
+    ``timeout_s``: a broker thawed a moment ago (SIGCONT) may answer its first metadata
+    request with no brokers, and aiokafka then fails with an AssertionError."""
+    parts = [TopicPartition(topic, p) for p in range(partitions)]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+        try:
+            await consumer.start()
+            return {tp.partition: (await consumer.committed(tp) or 0) for tp in parts}
+        except (KafkaError, AssertionError):
+            if time.monotonic() > deadline:
+                raise
+        finally:
+            await stop_within(consumer.stop)
+        await asyncio.sleep(0.5)  # polling a broker that is coming back: no event to wait on
 
 
 async def quiet(
