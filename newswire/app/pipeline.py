@@ -28,6 +28,8 @@ from producers.service import ProducerService
 
 Progress = Callable[[str], None]
 SERVICES = ("producer", *(s.name for s in STAGES))
+# Poll outcomes in which the feed's server answered with the feed (new, or as before).
+ANSWERED = ("ok", "not_modified", "unchanged")
 
 
 @dataclass
@@ -41,6 +43,12 @@ class RunSummary:
 
     def outcome(self, stage: str, outcome: str) -> int:
         return self.stage_outcomes.get(stage, {}).get(outcome, 0)
+
+    @property
+    def nothing_fetched(self) -> bool:
+        """Feeds were polled and none answered with a feed (every poll failed)."""
+        answered = sum(self.fetch_outcomes.get(o, 0) for o in ANSWERED)
+        return sum(self.fetch_outcomes.values()) > 0 and answered == 0
 
 
 async def run_pipeline(
@@ -128,7 +136,8 @@ async def run_pipeline(
             result = await service.poll_once()
             summary.items_fetched = result.items
             summary.fetch_outcomes = dict(result.outcomes)
-            say(f"fetched {result.items} items from {result.feeds} feeds {summary.fetch_outcomes}")
+            outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.fetch_outcomes.items()))
+            say(f"fetched {result.items} items from {result.feeds} feeds ({outcomes})")
             produced.set()
 
         async with asyncio.TaskGroup() as group:

@@ -135,7 +135,10 @@ def is_blocked(ip: IPAddress, allow: Sequence[IPNetwork] = ()) -> bool:
 def check_address(ip: IPAddress, allow: Sequence[IPNetwork], host: str) -> None:
     """Raise ``BlockedAddress`` when ``is_blocked(ip, allow)``."""
     if is_blocked(ip, allow):
-        raise BlockedAddress(f"refusing to connect to {ip} (resolved from {host!r})")
+        raise BlockedAddress(
+            f"refusing to connect to {ip} (resolved from {host!r}): a private, loopback or "
+            "reserved address; NEWSWIRE_FETCH_ALLOW_NETWORKS allows such networks"
+        )
 
 
 def check_literal(host: str, allow: Sequence[IPNetwork]) -> None:

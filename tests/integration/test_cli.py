@@ -166,3 +166,37 @@ def test_serve_refuses_unknown_services(env: dict[str, str]) -> None:
     result = cli("serve", "dedup", "bogus", env=env, check=False)
     assert result.returncode == 1
     assert "unknown services ['bogus']" in result.stderr
+
+
+@pytest.mark.kafka
+def test_run_until_idle_exits_3_when_no_feed_could_be_fetched(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from newswire.app.demo import FeedServer, Route
+
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>One</title><link>https://news.example/1</link><guid>1</guid></item>"
+        b"</channel></rss>"
+    )
+    env = {**env, "NEWSWIRE_TOPIC_PREFIX": f"exit3-{os.getpid()}"}
+    with FeedServer({"/feed.xml": Route(feed, "application/rss+xml")}) as server:
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(server.url("/feed.xml") + "\n")
+        # 127.0.0.1 is refused without the allow-list: every poll fails, and the run says so.
+        refused = cli(
+            "run", "--until-idle", "--feeds", str(feeds),
+            env={**env, "NEWSWIRE_FETCH_ALLOW_NETWORKS": ""}, check=False,
+        )  # fmt: skip
+        assert refused.returncode == 3, refused.stderr[-2000:]
+        assert refused.stderr.strip().splitlines()[-1] == (
+            "newswire: no feed could be fetched (blocked 1); see `newswire feeds list`"
+        )
+        assert "{" not in refused.stdout  # outcomes as words, not a Python dict
+        shown = cli("feeds", "show", server.url("/feed.xml"), env=env).stdout
+        assert "NEWSWIRE_FETCH_ALLOW_NETWORKS" in shown  # the refusal names its setting
+
+        allowed = cli(
+            "run", "--until-idle", env={**env, "NEWSWIRE_FETCH_ALLOW_NETWORKS": "127.0.0.1/32"}
+        )
+        assert "fetched 1 items from 1 feeds (ok 1)" in allowed.stdout

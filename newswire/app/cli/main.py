@@ -52,7 +52,9 @@ def run(
     until_idle: Annotated[
         bool,
         typer.Option(
-            "--until-idle", help="Poll every feed once, wait until every stage drained, exit 0."
+            "--until-idle",
+            help="Poll every feed once, wait until every stage drained, then exit: 0, or 3 "
+            "when no feed could be fetched (every poll failed).",
         ),
     ] = False,
 ) -> None:
@@ -79,6 +81,9 @@ def run(
         "dead-lettered": summary.dead_lettered,
     }
     typer.echo(" · ".join(f"{k} {v}" for k, v in parts.items()) + f" · {summary.seconds:.1f} s")
+    if until_idle and summary.nothing_fetched:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.fetch_outcomes.items()))
+        common.fail(f"no feed could be fetched ({outcomes}); see `newswire feeds list`", code=3)
 
 
 @app.command()
