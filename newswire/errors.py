@@ -5,6 +5,7 @@ consumer runner and the poller decide without string matching::
 
     NewswireError                  root; retriable = False
     ├── ConfigError                settings that cannot work
+    │   └── PortInUse              a port newswire must listen on is taken (exit code 2)
     ├── TransientError             retriable = True: retried with backoff, never dead-lettered
     │   └── BrokerUnavailable      Kafka did not answer within the outer timeout
     └── PermanentError             the same input fails the same way: dead-lettered
@@ -24,6 +25,7 @@ class NewswireError(Exception):
     """Root of every error newswire raises on purpose."""
 
     retriable: bool = False
+    exit_code: int = 1  # what the CLI exits with when this ends a command
 
     @property
     def reason(self) -> str:
@@ -34,6 +36,12 @@ class NewswireError(Exception):
 
 class ConfigError(NewswireError):
     """Settings that cannot work; raised at start-up."""
+
+
+class PortInUse(ConfigError):
+    """A port newswire must listen on is taken: the user's setting to change, exit code 2."""
+
+    exit_code = 2
 
 
 class TransientError(NewswireError):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from newswire.closing import AsyncClosing
+from newswire.errors import PortInUse
 
 ReadyCheck = Callable[[], bool]
 
@@ -42,7 +44,14 @@ class HealthServer(AsyncClosing):
         return all(check() for check in self.ready_checks.values())
 
     async def __aenter__(self) -> HealthServer:
-        self._server = await asyncio.start_server(self._handle, self._host, self._port)
+        try:
+            self._server = await asyncio.start_server(self._handle, self._host, self._port)
+        except OSError as exc:
+            why = "is taken" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc})"
+            raise PortInUse(
+                f"the health port {self._host}:{self._port} {why}: "
+                "set NEWSWIRE_HEALTH_PORT to a free port, or 0 for any free one"
+            ) from exc
         return self
 
     async def aclose(self) -> None:

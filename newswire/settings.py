@@ -7,8 +7,10 @@ the code reads ``os.environ``.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
+import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -181,6 +183,15 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _host_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+                raise ValueError(f"{server.strip()!r} is not host:port (e.g. 127.0.0.1:9092)")
+        return value
+
     @field_validator("fetch_allow_networks")
     @classmethod
     def _valid_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -212,11 +223,30 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file {config_file} does not exist")
+    _check_config_file(config_file or Path(os.environ.get("NEWSWIRE_CONFIG", "newswire.toml")))
     token = _config_file.set(config_file)
     try:
         return Settings(**overrides)
     finally:
         _config_file.reset(token)
+
+
+def _check_config_file(path: Path) -> None:
+    """A config file that exists must be valid TOML naming known settings only: a misspelt
+    key would otherwise be ignored without a word. Raises :class:`ConfigError`."""
+    if not path.is_file():
+        return
+    try:
+        keys = tomllib.loads(path.read_text(encoding="utf-8")).keys()
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(keys) - set(Settings.model_fields))
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, Settings.model_fields, n=1)
+            hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+        raise ConfigError(f"config file {path}: unknown settings: {', '.join(hints)}")
 
 
 class Topics:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,6 +59,7 @@ def test_every_command_has_useful_help(command: str) -> None:
 
 
 @pytest.mark.kafka
+@pytest.mark.xdist_group("demo-port")  # the demo's fixed port 127.0.0.1:8765
 def test_demo_then_search_show_export(env: dict[str, str]) -> None:
     first = cli("demo", "--fresh", env=env).stdout
     assert "demo stories stored  111 of 111" in first
@@ -200,3 +202,42 @@ def test_run_until_idle_exits_3_when_no_feed_could_be_fetched(
             "run", "--until-idle", env={**env, "NEWSWIRE_FETCH_ALLOW_NETWORKS": "127.0.0.1/32"}
         )
         assert "fetched 1 items from 1 feeds (ok 1)" in allowed.stdout
+
+
+def _listening() -> socket.socket:
+    """A socket holding a free 127.0.0.1 port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+@pytest.mark.kafka
+def test_a_taken_health_port_is_one_line_and_exit_2(env: dict[str, str], tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("http://127.0.0.1:9/feed.xml\n")
+    with _listening() as taken:
+        port = taken.getsockname()[1]
+        env = {**env, "NEWSWIRE_HEALTH_PORT": str(port), "NEWSWIRE_TOPIC_PREFIX": f"port-{port}"}
+        done = cli("run", "--until-idle", "--feeds", str(feeds), env=env, check=False)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"newswire: the health port 127.0.0.1:{port} is taken: set NEWSWIRE_HEALTH_PORT"
+        )
+    )
+
+
+@pytest.mark.xdist_group("demo-port")
+def test_the_demo_says_its_port_is_taken(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 8765))
+        taken.listen()
+        done = cli("demo", env=env, check=False)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("newswire: the demo serves its feeds on 127.0.0.1:8765, which is taken")

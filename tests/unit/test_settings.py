@@ -40,6 +40,30 @@ def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert fields == {"fetch_allow_networks", "topic_partitions"}
 
 
+def test_a_bootstrap_without_a_port_number_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_KAFKA_BOOTSTRAP", "127.0.0.1:9092,127.0.0.1:notaport")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    [error] = info.value.errors()
+    assert error["loc"] == ("kafka_bootstrap",)
+    assert "'127.0.0.1:notaport' is not host:port" in error["msg"]
+
+
+def test_config_file_must_be_toml_with_known_keys(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('kafka_bootstrap = "127.0.0.1:9092\n')
+    with pytest.raises(ConfigError, match=r"broken\.toml is not valid TOML: Illegal character"):
+        load_settings(broken)
+    typo = tmp_path / "typo.toml"
+    typo.write_text('kafka_bootstrapp = "127.0.0.1:9092"\ntopic_prefix = "x"\nnonsense = 1\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(typo)
+    assert str(info.value) == (
+        f"config file {typo}: unknown settings: "
+        "kafka_bootstrapp (did you mean kafka_bootstrap?), nonsense"
+    )
+
+
 def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")

@@ -63,4 +63,4 @@ def run_async(coro: Coroutine[Any, Any, T], *, stop: asyncio.Event | None = None
             "`deploy/kafka/local-kafka.sh start` or point NEWSWIRE_KAFKA_BOOTSTRAP at a cluster."
         )
     except NewswireError as exc:
-        fail(str(exc))
+        fail(str(exc), code=exc.exit_code)

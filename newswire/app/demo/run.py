@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
 from consumers.dedup.service import seen_store_path
 from consumers.store.sqlite_store import SqliteStore
 from newswire.app.demo import FeedServer, generate_site
 from newswire.app.pipeline import RunSummary, counter_values, run_pipeline
-from newswire.errors import BrokerUnavailable
+from newswire.errors import BrokerUnavailable, PortInUse
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings
@@ -73,6 +75,21 @@ async def _forget(settings: Settings) -> None:
         path.unlink(missing_ok=True)
 
 
+@contextmanager
+def _demo_feed_server() -> Iterator[FeedServer]:
+    """The demo's feed server on its fixed port; :class:`PortInUse` when that is taken."""
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(FeedServer(port=DEMO_PORT))
+        except OSError as exc:
+            why = "is taken" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc})"
+            raise PortInUse(
+                f"the demo serves its feeds on 127.0.0.1:{DEMO_PORT}, which {why}; its item ids "
+                "derive from that address, so free the port"
+            ) from exc
+        yield server
+
+
 async def run_demo(settings: Settings, *, echo: Echo, fresh: bool = False) -> bool:
     """Run the demo; returns True when every demo item is stored."""
     started = time.monotonic()
@@ -89,7 +106,7 @@ async def run_demo(settings: Settings, *, echo: Echo, fresh: bool = False) -> bo
         await _forget(demo_settings)
     demo_dir = settings.data_dir / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
-    with FeedServer(port=DEMO_PORT) as server:
+    with _demo_feed_server() as server:
         server.add_site(site)
         opml = demo_dir / "feeds.opml"
         opml.write_bytes(site.opml(server.base_url))
