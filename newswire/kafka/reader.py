@@ -30,8 +30,9 @@ class TopicReader(AsyncClosing):
     """Every partition of ``topic`` (or those numbered in ``partitions``), from the
     beginning or from now on.
 
-    ``remaining`` is how many records lie between the starting positions and the end
-    offsets seen at start (what a catch-up has to read). Raises :class:`ConfigError` if the
+    ``stored`` is how many records the topic held at the start, and ``remaining`` how many
+    lie between the starting positions and the end offsets seen then (what a catch-up has
+    to read). Raises :class:`ConfigError` if the
     topic does not exist and :class:`BrokerUnavailable` if Kafka does not answer within
     ``timeout_s``.
     """
@@ -52,6 +53,7 @@ class TopicReader(AsyncClosing):
         self._partitions = partitions
         self._consumer: Any = None
         self.ends: dict[TopicPartition, int] = {}
+        self.stored = 0  # records in the topic when the reader opened
         self.remaining = 0
 
     async def __aenter__(self) -> TopicReader:
@@ -68,8 +70,9 @@ class TopicReader(AsyncClosing):
                 if tps:
                     self.ends = await consumer.end_offsets(tps)
                     starts = await consumer.beginning_offsets(tps)
+                    self.stored = sum(self.ends[tp] - starts[tp] for tp in tps)
                     if self._from_beginning:
-                        self.remaining = sum(self.ends[tp] - starts[tp] for tp in tps)
+                        self.remaining = self.stored
         except (TimeoutError, KafkaError) as exc:
             await self.aclose()
             raise BrokerUnavailable(f"could not read {self.topic}: {exc!r}") from exc

@@ -241,3 +241,20 @@ def test_the_demo_says_its_port_is_taken(env: dict[str, str]) -> None:
     assert "Traceback" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("newswire: the demo serves its feeds on 127.0.0.1:8765, which is taken")
+
+
+def test_version_and_a_read_command_without_a_store(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env["NEWSWIRE_CONFIG"] = str(tmp_path / "absent.toml")
+    version = cli("--version", env=env)
+    assert version.stdout.startswith("newswire ") and len(version.stdout.split()) == 2
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [*NEWSWIRE, "search", "anything"], env=env, cwd=elsewhere,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"newswire: no store at {elsewhere.resolve()}/.local/data/")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (elsewhere / ".local").exists()  # nothing was created

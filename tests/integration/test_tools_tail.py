@@ -122,3 +122,30 @@ async def test_bad_filter_and_missing_topic(kafka_settings: Settings, tmp_path: 
     code, _, err = await newswire(kafka_settings, tmp_path, "tail", "no-such-topic-here")
     assert code == 1
     assert "topic no-such-topic-here does not exist" in err
+
+
+async def test_following_says_what_it_waits_for(kafka_settings: Settings, tmp_path: Path) -> None:
+    titles = await publish_events(kafka_settings)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "newswire.app.cli", "tail", "unique", "--max", "5",
+        env=cli_env(kafka_settings, tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    try:
+        async with asyncio.timeout(30):
+            line = (await proc.stderr.readline()).decode().strip()
+        topic = Topics(kafka_settings.topic_prefix).unique
+        assert line == (
+            f"waiting for new records on {topic}; the {len(titles)} already there are read "
+            "with --from-beginning"
+        )
+        proc.send_signal(signal.SIGINT)
+        async with asyncio.timeout(15):
+            out, _ = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0
+    assert out == b""  # nothing new arrived

@@ -26,8 +26,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            release = version("newswire")
+        except PackageNotFoundError:  # a source tree that was never installed
+            release = "unknown (not installed)"
+        typer.echo(f"newswire {release}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option(

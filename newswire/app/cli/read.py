@@ -26,11 +26,20 @@ class ExportFormat(StrEnum):
     CSV = "csv"
 
 
-def _open_store() -> ItemStore:
+def _open_store(*, create: bool = False) -> ItemStore:
+    """The configured store. Without ``create`` a SQLite store must exist already: a read
+    command reports a missing store instead of creating an empty one."""
     from consumers.store.store import open_store_url  # deferred: keeps --help fast
 
     settings = common.settings()
     url = settings.store_url
+    if url.startswith("sqlite:///") and not create:
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():  # a reader never creates an empty store
+            common.fail(
+                f"no store at {path.resolve()}: run the pipeline first (`newswire run`, `make "
+                "demo`), or point NEWSWIRE_STORE_URL (or NEWSWIRE_DATA_DIR) at its store"
+            )
     try:
         store = open_store_url(url)
         store.ping()
@@ -167,7 +176,7 @@ def api(
     from newswire.app.api.app import create_app
 
     settings = common.settings()
-    store = _open_store()
+    store = _open_store(create=True)  # the API may start before the store has items
     app = create_app(store, page_max=settings.api_page_max, close_store=True)
     uvicorn.run(
         app,

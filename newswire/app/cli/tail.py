@@ -45,6 +45,12 @@ async def follow(
         from_beginning=from_beginning,
         timeout_s=settings.kafka_timeout_s,
     ) as reader:
+        if keep_following and not from_beginning:
+            typer.echo(
+                f"waiting for new records on {topic}; the {reader.stored} already there are "
+                "read with --from-beginning",
+                err=True,
+            )
         catching_up = reader.remaining
         with live_progress(f"reading {topic}", total=catching_up or None) as advance:
             async for batch in reader.batches(follow=keep_following, stop=stop):
