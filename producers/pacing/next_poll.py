@@ -209,14 +209,15 @@ def interval_from_arrivals(arrivals: Sequence[tuple[float, int]], now: float) ->
 
 
 def human(seconds: float) -> str:
-    """A short duration for people: 45 s, 15 min, 2.5 h, 3 d."""
+    """A short duration for people: 45 s, 15 min, 2.5 h, 3 d, 3,620 d (never 3.62e+03)."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     if seconds < 3 * 86400:
         return f"{seconds / 3600:.3g} h"
-    return f"{seconds / 86400:.3g} d"
+    days = seconds / 86400
+    return f"{days:.3g} d" if days < 100 else f"{days:,.0f} d"
 
 
 def plan_next_poll(

@@ -22,6 +22,7 @@ from producers.pacing.next_poll import (
     HttpHints,
     SchedulePolicy,
     first_poll,
+    human,
     interval_from_arrivals,
     interval_from_dates,
     plan_next_poll,
@@ -500,3 +501,12 @@ async def test_poll_all_polls_each_active_feed_once_and_sets_the_gauge() -> None
     assert values == {"ok": 2, "paused": 1, "disabled": 1, "new": 0}
     due = scheduler.due("0000000000000001")
     assert due is not None and due[0] == NOW + 100
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(45, "45 s"), (900, "15 min"), (9000, "2.5 h"), (3 * 86400, "3 d"), (12.5 * 86400, "12.5 d"),
+     (3620 * 86400, "3,620 d")],
+)  # fmt: skip
+def test_durations_read_as_people_write_them(seconds: float, text: str) -> None:
+    assert human(seconds) == text
