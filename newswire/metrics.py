@@ -172,7 +172,7 @@ class Metrics:
         )
         self.enrich_fulltext = Counter(
             "newswire_enrich_fulltext_total",
-            "Full-text attempts by outcome (fetched, cached, robots_disallowed, fetch_error...).",
+            "Full-text attempts by outcome (fetched, cached, robots_disallowed, unreachable...).",
             ["outcome"],
             registry=r,
         )

@@ -75,7 +75,8 @@ class Enrichment(_Model):
     # Where content.text came from: the feed itself, or the article page (full text).
     text_source: str = Field(default="feed", pattern=r"^(feed|article)$")
     # What the full-text step did: not_needed, disabled, fetched, cached, robots_disallowed,
-    # fetch_failed, extract_empty, skipped (values may be added).
+    # robots_unreachable, unreachable, timeout, blocked, fetch_failed, extract_empty, skipped
+    # (values may be added).
     fulltext_status: str = Field(default="not_needed", pattern=r"^[a-z][a-z0-9_]*$")
     keywords: tuple[str, ...] = ()
     publisher_domain: str = ""  # the link's host without "www.", lower case

@@ -20,7 +20,7 @@ from weakref import WeakValueDictionary
 
 from consumers.enrich.extract import Article, extract_article
 from consumers.enrich.page_cache import PageCache
-from consumers.enrich.robots import RobotsCache
+from consumers.enrich.robots import RobotsCache, network_cause
 from newswire.errors import FetchError
 from newswire.fetch.fetcher import Fetcher
 from newswire.metrics import Metrics
@@ -104,7 +104,10 @@ class ArticleSource:
 
     async def get(self, url: str) -> tuple[str, Article | None]:
         """``(outcome, article)``; outcome is ``fetched`` or ``cached`` with an article, or
-        ``robots_disallowed``, ``fetch_failed``, ``extract_empty`` without one."""
+        without one: ``robots_disallowed``; ``unreachable``, ``timeout`` or ``blocked`` (the
+        site, or its robots.txt, could not be reached); ``robots_unreachable`` (robots.txt
+        answered 5xx/429); ``fetch_failed`` (the page answered with an error or no HTML);
+        ``extract_empty``."""
         outcome, article = await self._get(url)
         self._metrics.enrich_fulltext.labels(outcome).inc()
         return outcome, article
@@ -115,12 +118,12 @@ class ArticleSource:
             return ("cached" if article else "extract_empty"), article
         host = (urlsplit(url).hostname or "").lower()
         async with self._host_slot(host), self._all:
-            if not await self._robots.allowed(url):
-                return "robots_disallowed", None
+            if (refused := await self._robots.refusal(url)) is not None:
+                return refused, None
             try:
                 result = await self._fetcher.fetch(url)
-            except FetchError:
-                return "fetch_failed", None
+            except FetchError as exc:
+                return network_cause(exc) or "fetch_failed", None
         media_type = (result.content_type or "text/html").split(";")[0].strip().lower()
         if media_type not in _HTML_TYPES:
             return "fetch_failed", None

@@ -25,14 +25,28 @@ MAX_BYTES = 500 * 1024  # RFC 9309 §2.5
 AGENT = "newswire"  # the product token matched against User-agent lines (RFC 9309 §2.2.1)
 
 
+# The causes a full-text status names when the site could not be asked at all.
+_NETWORK_CAUSES = {"connect_error": "unreachable", "timeout": "timeout", "blocked": "blocked"}
+
+
+def network_cause(exc: FetchError) -> str | None:
+    """``unreachable``, ``timeout`` or ``blocked`` (the SSRF guard) when ``exc`` means the
+    site could not be reached; None for an answer that was an error (HTTP status, size)."""
+    return _NETWORK_CAUSES.get(str(getattr(exc, "outcome", "")))
+
+
 class _Verdict:
-    """What one origin's robots.txt says; ``rules`` None means allow all / deny all."""
+    """What one origin's robots.txt says; ``rules`` None means allow all / deny all, and
+    ``cause`` is what a refusal is called (why robots.txt could not be read, if so)."""
 
-    __slots__ = ("allow_all", "expires", "rules")
+    __slots__ = ("allow_all", "cause", "expires", "rules")
 
-    def __init__(self, rules: RobotFileParser | None, allow_all: bool) -> None:
+    def __init__(
+        self, rules: RobotFileParser | None, allow_all: bool, cause: str = "robots_disallowed"
+    ) -> None:
         self.rules = rules
         self.allow_all = allow_all
+        self.cause = cause
         self.expires = time.monotonic() + TTL_S
 
     def allows(self, url: str) -> bool:
@@ -52,17 +66,20 @@ class RobotsCache:
         self._verdicts: dict[str, _Verdict] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def allowed(self, url: str) -> bool:
+    async def refusal(self, url: str) -> str | None:
+        """None when newswire may fetch ``url``; else why not: ``robots_disallowed`` (the
+        rules say no), or why robots.txt could not be read (RFC 9309 §2.3.1.4: then nothing
+        is fetched): ``unreachable``, ``timeout``, ``blocked``, ``robots_unreachable``."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            return False
+            return "robots_disallowed"
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:
             verdict = self._verdicts.get(origin)
             if verdict is None or verdict.expires < time.monotonic():
                 verdict = self._verdicts[origin] = await self._load(origin)
-        return verdict.allows(url)
+        return None if verdict.allows(url) else verdict.cause
 
     async def _load(self, origin: str) -> _Verdict:
         try:
@@ -70,9 +87,9 @@ class RobotsCache:
         except HttpStatusError as exc:
             if 400 <= exc.status < 500 and exc.status != 429:
                 return _Verdict(None, allow_all=True)  # §2.3.1.3 unavailable
-            return _Verdict(None, allow_all=False)  # §2.3.1.4 unreachable
-        except FetchError:
-            return _Verdict(None, allow_all=False)  # §2.3.1.4 unreachable
+            return _Verdict(None, allow_all=False, cause="robots_unreachable")  # §2.3.1.4
+        except FetchError as exc:  # §2.3.1.4 unreachable
+            return _Verdict(None, allow_all=False, cause=network_cause(exc) or "robots_unreachable")
         rules = RobotFileParser()
         text = result.body[:MAX_BYTES].decode("utf-8", errors="replace")
         rules.parse(text.splitlines())

@@ -7,6 +7,7 @@ is honoured, pages are cached by URL, and the policy keeps complete feed content
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,8 +140,19 @@ async def test_robots_5xx_means_disallow_and_404_means_allow(tmp_path: Path) -> 
     ) as absent, PageCache(":memory:", 60) as cache:  # fmt: skip
         async with _fetcher() as fetcher:
             source = ArticleSource(fetcher, cache, Metrics())
-            assert (await source.get(down.url("/a")))[0] == "robots_disallowed"  # RFC 9309 §2.3.1.4
+            assert (await source.get(down.url("/a")))[0] == "robots_unreachable"  # §2.3.1.4
             assert (await source.get(absent.url("/a")))[0] == "fetched"  # §2.3.1.3
+            assert "/a" not in [r.path for r in down.requests]  # unreachable robots: no fetch
+
+
+async def test_an_unreachable_site_is_named_so_not_disallowed(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    async with _fetcher() as fetcher:
+        with PageCache(":memory:", 60) as cache:
+            source = ArticleSource(fetcher, cache, Metrics())
+            assert await source.get(f"http://127.0.0.1:{port}/story") == ("unreachable", None)
 
 
 async def test_stage_replaces_teasers_with_the_article_and_keeps_full_feed_text(
