@@ -4,8 +4,10 @@ output, --max, and a clean stop on Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -90,25 +92,40 @@ async def test_from_beginning_max_filters_and_output(
     assert titles[1] in out and titles[0] not in out
 
 
-async def test_ctrl_c_stops_cleanly(kafka_settings: Settings, tmp_path: Path) -> None:
-    titles = await publish_events(kafka_settings)
+@contextlib.asynccontextmanager
+async def following(
+    settings: Settings, tmp_path: Path, *args: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``newswire tail unique ARGS`` running (stdout and stderr piped); killed if the test
+    leaves it running."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "newswire.app.cli", "tail", "unique", "--from-beginning", "--json",
-        env=cli_env(kafka_settings, tmp_path),
+        sys.executable, "-m", "newswire.app.cli", "tail", "unique", *args,
+        env=cli_env(settings, tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    assert proc.stdout is not None
     try:
-        async with asyncio.timeout(30):
-            seen = [await proc.stdout.readline() for _ in titles]  # caught up: now following
-        assert all(line.endswith(b"\n") for line in seen)
-        proc.send_signal(signal.SIGINT)
-        async with asyncio.timeout(15):
-            _, err = await proc.communicate()
+        yield proc
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def interrupt(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """Ctrl-C, then what it printed; it must stop within 15 s."""
+    proc.send_signal(signal.SIGINT)
+    async with asyncio.timeout(15):
+        return await proc.communicate()
+
+
+async def test_ctrl_c_stops_cleanly(kafka_settings: Settings, tmp_path: Path) -> None:
+    titles = await publish_events(kafka_settings)
+    async with following(kafka_settings, tmp_path, "--from-beginning", "--json") as proc:
+        assert proc.stdout is not None
+        async with asyncio.timeout(30):
+            seen = [await proc.stdout.readline() for _ in titles]  # caught up: now following
+        assert all(line.endswith(b"\n") for line in seen)
+        _, err = await interrupt(proc)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
 
@@ -126,13 +143,8 @@ async def test_bad_filter_and_missing_topic(kafka_settings: Settings, tmp_path: 
 
 async def test_following_says_what_it_waits_for(kafka_settings: Settings, tmp_path: Path) -> None:
     titles = await publish_events(kafka_settings)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "newswire.app.cli", "tail", "unique", "--max", "5",
-        env=cli_env(kafka_settings, tmp_path),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    try:
+    async with following(kafka_settings, tmp_path, "--max", "5") as proc:
+        assert proc.stderr is not None
         async with asyncio.timeout(30):
             line = (await proc.stderr.readline()).decode().strip()
         topic = Topics(kafka_settings.topic_prefix).unique
@@ -140,12 +152,6 @@ async def test_following_says_what_it_waits_for(kafka_settings: Settings, tmp_pa
             f"waiting for new records on {topic}; the {len(titles)} already there are read "
             "with --from-beginning"
         )
-        proc.send_signal(signal.SIGINT)
-        async with asyncio.timeout(15):
-            out, _ = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        out, _ = await interrupt(proc)
     assert proc.returncode == 0
     assert out == b""  # nothing new arrived
