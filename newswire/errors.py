@@ -20,6 +20,8 @@ consumer runner and the poller decide without string matching::
 
 from __future__ import annotations
 
+import errno
+
 
 class NewswireError(Exception):
     """Root of every error newswire raises on purpose."""
@@ -42,6 +44,11 @@ class PortInUse(ConfigError):
     """A port newswire must listen on is taken: the user's setting to change, exit code 2."""
 
     exit_code = 2
+
+    @staticmethod
+    def why(exc: OSError) -> str:
+        """How a bind failure reads in the message: "is taken", or what else it was."""
+        return "is taken" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc})"
 
 
 class TransientError(NewswireError):

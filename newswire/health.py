@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -47,9 +46,8 @@ class HealthServer(AsyncClosing):
         try:
             self._server = await asyncio.start_server(self._handle, self._host, self._port)
         except OSError as exc:
-            why = "is taken" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc})"
             raise PortInUse(
-                f"the health port {self._host}:{self._port} {why}: "
+                f"the health port {self._host}:{self._port} {PortInUse.why(exc)}: "
                 "set NEWSWIRE_HEALTH_PORT to a free port, or 0 for any free one"
             ) from exc
         return self

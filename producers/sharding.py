@@ -33,7 +33,7 @@ from aiokafka.errors import KafkaError
 
 from newswire.errors import BrokerUnavailable
 from newswire.kafka.clients import new_consumer, stop_within
-from newswire.kafka.reader import TopicReader
+from newswire.kafka.reader import TopicReader, fold_table
 from newswire.log import get_logger
 from newswire.settings import Settings, Topics
 from producers.feed_state import FeedState
@@ -162,8 +162,8 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         Returns the table and those end offsets. Bounded by ``kafka_timeout_s``."""
         if not numbers:
             return {}, {}
-        table: dict[bytes, tuple[int, bytes]] = {}
         timeout_s = self._settings.kafka_timeout_s
+        records: list[ConsumerRecord[bytes, bytes]] = []
         async with (
             TopicReader(
                 self._settings.kafka_bootstrap,
@@ -174,15 +174,10 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
             ) as reader,
             asyncio.timeout(timeout_s),
         ):
-            async for records in reader.batches(follow=False):
-                for rec in records:
-                    if rec.key is None:
-                        continue
-                    if rec.value is None:
-                        table.pop(rec.key, None)
-                    else:
-                        table[rec.key] = (rec.partition, rec.value)
+            async for batch in reader.batches(follow=False):
+                records.extend(batch)
             ends = {tp.partition: end for tp, end in reader.ends.items()}
+        table = {key: (rec.partition, rec.value) for key, rec in fold_table(records).items()}
         return table, ends
 
 

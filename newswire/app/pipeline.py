@@ -45,6 +45,11 @@ class RunSummary:
         return self.stage_outcomes.get(stage, {}).get(outcome, 0)
 
     @property
+    def fetch_words(self) -> str:
+        """The poll outcomes for people: ``not_modified 2, ok 4``."""
+        return ", ".join(f"{k} {v}" for k, v in sorted(self.fetch_outcomes.items()))
+
+    @property
     def nothing_fetched(self) -> bool:
         """Feeds were polled and none answered with a feed (every poll failed)."""
         answered = sum(self.fetch_outcomes.get(o, 0) for o in ANSWERED)
@@ -136,8 +141,7 @@ async def run_pipeline(
             result = await service.poll_once()
             summary.items_fetched = result.items
             summary.fetch_outcomes = dict(result.outcomes)
-            outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.fetch_outcomes.items()))
-            say(f"fetched {result.items} items from {result.feeds} feeds ({outcomes})")
+            say(f"fetched {result.items} items from {result.feeds} feeds ({summary.fetch_words})")
             produced.set()
 
         async with asyncio.TaskGroup() as group:

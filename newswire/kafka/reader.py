@@ -12,7 +12,7 @@ directly, so it needs no wait for a group assignment.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -32,9 +32,8 @@ class TopicReader(AsyncClosing):
 
     ``stored`` is how many records the topic held at the start, and ``remaining`` how many
     lie between the starting positions and the end offsets seen then (what a catch-up has
-    to read). Raises :class:`ConfigError` if the
-    topic does not exist and :class:`BrokerUnavailable` if Kafka does not answer within
-    ``timeout_s``.
+    to read). Raises :class:`ConfigError` if the topic does not exist and
+    :class:`BrokerUnavailable` if Kafka does not answer within ``timeout_s``.
     """
 
     def __init__(
@@ -144,15 +143,19 @@ async def read_topic(bootstrap: str, topic: str, *, timeout_s: float = 30.0) -> 
 
 async def read_table(bootstrap: str, topic: str, *, timeout_s: float = 30.0) -> dict[bytes, bytes]:
     """Every key's latest value in a compacted ``topic``; tombstones remove keys."""
-    table: dict[bytes, bytes] = {}
-    for rec in sorted(
-        await read_topic(bootstrap, topic, timeout_s=timeout_s),
-        key=lambda r: (r.partition, r.offset),
-    ):
+    records = await read_topic(bootstrap, topic, timeout_s=timeout_s)
+    return {key: rec.value for key, rec in fold_table(records).items()}
+
+
+def fold_table(records: Iterable[Rec]) -> dict[bytes, Rec]:
+    """A compacted topic's records as a table: each key's latest record (by partition and
+    offset); a tombstone (no value) removes its key, records without a key are skipped."""
+    table: dict[bytes, Rec] = {}
+    for rec in sorted(records, key=lambda r: (r.partition, r.offset)):
         if rec.key is None:
             continue
         if rec.value is None:
             table.pop(rec.key, None)
         else:
-            table[rec.key] = rec.value
+            table[rec.key] = rec
     return table

@@ -103,8 +103,9 @@ def run(
     }
     typer.echo(" · ".join(f"{k} {v}" for k, v in parts.items()) + f" · {summary.seconds:.1f} s")
     if until_idle and summary.nothing_fetched:
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.fetch_outcomes.items()))
-        common.fail(f"no feed could be fetched ({outcomes}); see `newswire feeds list`", code=3)
+        common.fail(
+            f"no feed could be fetched ({summary.fetch_words}); see `newswire feeds list`", code=3
+        )
 
 
 @app.command()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -82,10 +81,9 @@ def _demo_feed_server() -> Iterator[FeedServer]:
         try:
             server = stack.enter_context(FeedServer(port=DEMO_PORT))
         except OSError as exc:
-            why = "is taken" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc})"
             raise PortInUse(
-                f"the demo serves its feeds on 127.0.0.1:{DEMO_PORT}, which {why}; its item ids "
-                "derive from that address, so free the port"
+                f"the demo serves its feeds on 127.0.0.1:{DEMO_PORT}, which {PortInUse.why(exc)}; "
+                "its item ids derive from that address, so free the port"
             ) from exc
         yield server
 
@@ -139,7 +137,7 @@ def _stored_links(store_url: str, base_url: str) -> tuple[set[str], int]:
 def _print_summary(
     echo: Echo, s: RunSummary, unique: int, stored: int, in_store: int, seconds: float
 ) -> None:
-    fetches = ", ".join(f"{k} {v}" for k, v in sorted(s.fetch_outcomes.items()))
+    fetches = s.fetch_words
     echo("")
     echo("newswire demo summary")
     echo(f"  feeds                {s.feeds} ({fetches})")
