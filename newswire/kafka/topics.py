@@ -81,30 +81,29 @@ async def ensure_topics(
     when it refuses a topic (for example a replication factor above the broker count).
     """
     async with admin_client(bootstrap, timeout_s) as admin:
-        created = await _create_missing(admin, specs)
-        await _wait_for_coordinators(admin, groups)
-        return created
-
-
-async def _wait_for_coordinators(admin: AIOKafkaAdminClient, groups: Sequence[str]) -> None:
-    """Return once the cluster names a coordinator for every group in ``groups`` (bounded
-    by the caller's timeout). A new broker creates its offsets topic on the first
-    coordinator request and answers COORDINATOR_NOT_AVAILABLE until it has; consumers that
-    ask before then log a burst of errors while they retry (COORDINATOR_NOT_AVAILABLE is one
-    of the retriable errors)."""
-    for group in groups:
         delay = 0.05
         while True:
+            # Every retriable error is asked again until the timeout: a new broker without a
+            # group coordinator yet, or a node that died a moment ago (a cluster member
+            # restarting while a replica starts).
             try:
-                await admin.find_coordinator(group)
-                break
+                created = await _create_missing(admin, specs)
+                await _check_coordinators(admin, groups)
+                return created
             except KafkaError as exc:
-                # Also a node that went away meanwhile (a replica's broker restarting):
-                # every retriable error is asked again, until the caller's timeout.
                 if not exc.retriable:
                     raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.5)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+async def _check_coordinators(admin: AIOKafkaAdminClient, groups: Sequence[str]) -> None:
+    """Raise a retriable error unless the cluster names a coordinator for every group in
+    ``groups``. A new broker creates its offsets topic on the first coordinator request and
+    answers COORDINATOR_NOT_AVAILABLE until it has; consumers that ask before then log a
+    burst of errors while they retry, so the caller asks again first."""
+    for group in groups:
+        await admin.find_coordinator(group)
 
 
 async def _create_missing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
