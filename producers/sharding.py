@@ -137,8 +137,11 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
         self.rebalances += 1
         numbers = sorted(tp.partition for tp in assigned if tp.topic == self._topics.feeds)
         try:
-            registry, ends = await self._read(self._topics.feeds, numbers)
-            state_table, _ = await self._read(self._topics.feed_state, numbers)
+            # Both tables at once: the handover waits on them (a dead replica's feeds).
+            (registry, ends), (state_table, _) = await asyncio.gather(
+                self._read(self._topics.feeds, numbers),
+                self._read(self._topics.feed_state, numbers),
+            )
         except (TimeoutError, KafkaError, BrokerUnavailable) as exc:
             self._error = exc  # aiokafka would only log it: run() stops instead
             return
