@@ -99,13 +99,15 @@ parser-eval: venv
 # Import every module of every package from the installed wheel (not the checkout).
 export WHEEL_IMPORTS
 define WHEEL_IMPORTS
-import importlib, pkgutil
-names = [m.name for p in ("newswire", "producers", "consumers", "schemas")
+import importlib, importlib.util, pkgutil
+names = [m.name for p in ("newswire", "newswire_producers", "newswire_consumers", "newswire_schemas")
          for m in pkgutil.walk_packages(importlib.import_module(p).__path__, p + ".")
          if not m.name.endswith("__main__")]
 for name in names:
     assert "site-packages" in (importlib.import_module(name).__file__ or ""), name
-print(f"wheel imports ok: {len(names)} modules")
+for taken in ("producers", "consumers", "schemas"):  # names of other PyPI distributions
+    assert importlib.util.find_spec(taken) is None, f"the wheel installs {taken!r}"
+print(f"wheel imports ok: {len(names)} modules, no import name of another distribution")
 endef
 
 wheel-check: venv

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from newswire.app.demo import generate_site
 from newswire.errors import NewswireError
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("BENCH_CORPUS", REPO.parent / "shared" / "corpus"))

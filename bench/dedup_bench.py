@@ -46,15 +46,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.enrich_bench import corpus_items, demo_items
-from consumers.dedup import ledger
-from consumers.dedup.clustering import sketch
-from consumers.dedup.fingerprint import content_fingerprint, field_fingerprints
-from consumers.dedup.redis_seen_store import RedisSeenStore
-from consumers.dedup.seen_store import Decision, Observation, SeenStore, StoreStats
-from consumers.dedup.sqlite_seen_store import SqliteSeenStore
-from consumers.dedup.stage import DedupStage
 from newswire.kafka.stage import Delivery, Incoming
-from schemas import Event, EventType, Item
+from newswire_consumers.dedup import ledger
+from newswire_consumers.dedup.clustering import sketch
+from newswire_consumers.dedup.fingerprint import content_fingerprint, field_fingerprints
+from newswire_consumers.dedup.redis_seen_store import RedisSeenStore
+from newswire_consumers.dedup.seen_store import Decision, Observation, SeenStore, StoreStats
+from newswire_consumers.dedup.sqlite_seen_store import SqliteSeenStore
+from newswire_consumers.dedup.stage import DedupStage
+from newswire_schemas import Event, EventType, Item
 
 REDIS_URL = "redis://127.0.0.1:6390/0"
 PARAMS = ledger.Params(story_threshold=0.6, story_window_s=3 * 86400.0)
@@ -108,8 +108,8 @@ def e2e_stream(feeds: int, warm: int) -> list[Incoming]:
     from bench.corpus import load_templates  # only for this workload: parses the corpus
     from bench.feedserver import FeedSet
     from bench.loadgen import base_items
-    from producers.normalize.normalizer import normalize
-    from producers.parse.parser import parse_feed
+    from newswire_producers.normalize.normalizer import normalize
+    from newswire_producers.parse.parser import parse_feed
 
     at = datetime(2026, 11, 29, tzinfo=UTC)
     base = base_items("dedup-bench")

@@ -40,8 +40,8 @@ from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import delete_topics, ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.registry import FeedRecord, publish_feeds
-from producers.service import ProducerService
+from newswire_producers.registry import FeedRecord, publish_feeds
+from newswire_producers.service import ProducerService
 
 Say = Any
 

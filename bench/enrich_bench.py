@@ -20,15 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from consumers.enrich import language
-from consumers.enrich.chain import enrich
-from consumers.enrich.steps import STEPS
 from newswire.app.demo.site import generate_site
 from newswire.errors import FeedParseError
 from newswire.metrics import Metrics
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
-from schemas import Item
+from newswire_consumers.enrich import language
+from newswire_consumers.enrich.chain import enrich
+from newswire_consumers.enrich.steps import STEPS
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
+from newswire_schemas import Item
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

@@ -1,12 +1,12 @@
 """Could feedparser-rs (a Rust port of feedparser) replace the lxml fast path?
 
-Three ways through ``producers.parse.parser.parse_feed_path`` over the same bytes:
+Three ways through ``newswire_producers.parse.parser.parse_feed_path`` over the same bytes:
 
 * ``reference``: ``fast=False``, feedparser 6 reads every XML document;
 * ``fast``: ``fast=True``, the lxml fast path where it applies, feedparser elsewhere;
 * ``rs``: ``fast=False`` with feedparser-rs put in feedparser's place inside
-  :mod:`producers.parse.xmlfeed`, so the same checks (size cap, gzip, entity refusal, JSON Feed
-  dispatch, encoding hint) and the same mapping from a feedparser-shaped result to
+  :mod:`newswire_producers.parse.xmlfeed`, so the same checks (size cap, gzip, entity refusal, JSON
+  Feed dispatch, encoding hint) and the same mapping from a feedparser-shaped result to
   :class:`ParsedFeed` apply. feedparser-rs returns its own objects (not ``dict``s): a lazy
   :class:`~collections.abc.Mapping` view lets the mapping read them with ``.get``.
   Two shims: feedparser-rs takes no charset hint, so the shim does what feedparser does
@@ -48,11 +48,11 @@ from typing import Any
 import feedparser
 import feedparser_rs
 
-import producers.parse.parser as parser
-import producers.parse.xmlfeed as xmlfeed
+import newswire_producers.parse.parser as parser
+import newswire_producers.parse.xmlfeed as xmlfeed
 from newswire.errors import FeedParseError
-from producers.parse.parsed import ParsedFeed
-from producers.parse.parser import parse_feed_path
+from newswire_producers.parse.parsed import ParsedFeed
+from newswire_producers.parse.parser import parse_feed_path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpus"
@@ -116,7 +116,7 @@ def _wrap(value: object) -> object:
 
 @dataclass
 class RsEngine:
-    """Stands in for the ``feedparser`` module inside :mod:`producers.parse.xmlfeed`."""
+    """Stands in for the ``feedparser`` module inside :mod:`newswire_producers.parse.xmlfeed`."""
 
     transcode: bool = True
     errors: list[str] = field(default_factory=list)  # exceptions feedparser-rs raised
@@ -181,7 +181,8 @@ _ENGINES: dict[str, object] = {"feedparser": feedparser, "rs": RS, "rs-raw": RS_
 
 @contextlib.contextmanager
 def engine(name: str) -> Iterator[None]:
-    """Swap the XML engine :mod:`producers.parse.xmlfeed` calls (it reads ``feedparser.parse``)."""
+    """Swap the XML engine :mod:`newswire_producers.parse.xmlfeed` calls (it reads
+    ``feedparser.parse``)."""
     saved = getattr(xmlfeed, "feedparser")  # noqa: B009 (not re-exported: mypy)
     setattr(xmlfeed, "feedparser", _ENGINES[name])  # noqa: B010
     try:

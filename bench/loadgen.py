@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from bench.corpus import load_templates
 from bench.feedserver import FeedSet
 from newswire.kafka.producer import EventProducer, Record
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
-from schemas import Event, EventType, Item
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
+from newswire_schemas import Event, EventType, Item
 
 SOURCE = "urn:newswire:bench"
 

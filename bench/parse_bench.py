@@ -3,7 +3,7 @@
 The benchmark corpus is every real-world full capture of ../shared/corpus (``origin`` =
 ``realworld`` in MANIFEST.tsv: news sites, blogs, podcasts, YouTube, Reddit, HN; 94 files,
 about 9 MB) plus the six feeds of the demo site (``newswire.app.demo.generate_site``). Both paths
-go through ``producers.parse.parser.parse_feed`` (bytes -> ParsedFeed), feedparser with
+go through ``newswire_producers.parse.parser.parse_feed`` (bytes -> ParsedFeed), feedparser with
 ``fast=False``. Rounds alternate the two paths so machine noise hits both alike; the
 speed-up reported is the median of the per-round ratios. Time is process CPU time: the
 machine is shared, and wall time would charge other processes to whichever side ran
@@ -29,9 +29,9 @@ from typing import Any
 
 from newswire.app.demo.site import generate_site
 from newswire.errors import FeedParseError
-from producers.normalize.normalizer import normalize
-from producers.parse.parsed import ParsedFeed
-from producers.parse.parser import PATHS, parse_feed, parse_feed_path
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parsed import ParsedFeed
+from newswire_producers.parse.parser import PATHS, parse_feed, parse_feed_path
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 _NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -59,7 +59,7 @@ def _parse_all(feeds: list[tuple[str, bytes, str | None]], *, fast: bool) -> lis
 
 
 def path_shares(feeds: list[tuple[str, bytes, str | None]]) -> dict[str, dict[str, int]]:
-    """How many feeds and items each parser (:data:`producers.parse.parser.PATHS`) reads by
+    """How many feeds and items each parser (:data:`newswire_producers.parse.parser.PATHS`) reads by
     default: the share the lxml fast path carries. Untimed; unparseable feeds count under
     "rejected" with no items."""
     out = {path: {"feeds": 0, "items": 0} for path in (*PATHS, "rejected")}

@@ -1,8 +1,8 @@
 """feedparser against the project's parse path, on the same feeds, pair by pair.
 
 Baseline: ``feedparser.parse`` on a BytesIO of each body (what a plain feedparser producer
-does). Fast path: ``producers.parse.parser.parse_feed``, the producer's own entry point (which is
-where the fast parse path lands; it keeps its safety checks). The feeds are the bench feed
+does). Fast path: ``newswire_producers.parse.parser.parse_feed``, the producer's own entry point
+(which is where the fast parse path lands; it keeps its safety checks). The feeds are the bench feed
 server's RSS bodies and the real-world captures the templates come from. Each round parses
 every body with both, A then B or B then A alternately; the speedup is the median of the
 per-round ratios. The result also says which parser read each body on the project's path
@@ -24,7 +24,7 @@ from bench.corpus import CORPUS, _corpus_files, load_templates
 from bench.feedserver import FeedSet
 from bench.parse_bench import describe_paths, path_shares
 from bench.stats import paired_ratio
-from producers.parse.parser import parse_feed
+from newswire_producers.parse.parser import parse_feed
 
 Say = Any
 
@@ -74,7 +74,7 @@ def run_parse(cfg: BenchConfig, say: Say) -> dict[str, Any]:
         "feeds": len(bodies),
         "items": items["fast"],
         "items_feedparser": items["feedparser"],
-        "fast_path": f"producers.parse.parser.parse_feed({_FAST_KW or ''})",
+        "fast_path": f"newswire_producers.parse.parser.parse_feed({_FAST_KW or ''})",
         "fast_items_per_s": sorted(rates["fast"])[len(rates["fast"]) // 2],
         "feedparser_items_per_s": sorted(rates["feedparser"])[len(rates["feedparser"]) // 2],
         "speedup": ratio["median"],

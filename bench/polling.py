@@ -26,9 +26,9 @@ from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import delete_topics, ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Topics
-from producers.feed_state import FeedState, save_states
-from producers.registry import FeedRecord
-from producers.service import ProducerService
+from newswire_producers.feed_state import FeedState, save_states
+from newswire_producers.registry import FeedRecord
+from newswire_producers.service import ProducerService
 
 Say = Any
 

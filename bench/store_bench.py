@@ -21,10 +21,10 @@ from urllib.parse import quote
 
 import psycopg
 
-from consumers.store.postgres_store import PostgresStore
-from consumers.store.sqlite_store import SqliteStore
-from consumers.store.store import ItemStore
-from schemas.item import Author, Content, Item
+from newswire_consumers.store.postgres_store import PostgresStore
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_consumers.store.store import ItemStore
+from newswire_schemas.item import Author, Content, Item
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5433/newswire"
 _WORDS = [

@@ -27,8 +27,8 @@ from paths import CORPUS, REPO
 from newswire.kafka import producer as producer_module
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.settings import Settings
-from schemas import Event
-from schemas.validation import schema_errors
+from newswire_schemas import Event
+from tests.contract import schema_errors
 
 __all__ = ["CORPUS", "REPO"]
 

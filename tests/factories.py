@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas import Content, Event, EventType, Item
+from newswire_schemas import Content, Event, EventType, Item
 
 
 def make_item(n: int = 0, **overrides: Any) -> Item:

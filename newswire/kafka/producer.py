@@ -16,7 +16,7 @@ from newswire.kafka.clients import stop_within
 from newswire.log import get_logger
 from newswire.metrics import Metrics
 from newswire.settings import Settings
-from schemas import Event
+from newswire_schemas import Event
 
 log = get_logger(__name__)
 

@@ -40,7 +40,7 @@ from newswire.kafka.stage import DeadLetter, Delivery, Incoming, Publish, Result
 from newswire.log import get_logger
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas.envelope import EventDecodeError, decode_event
+from newswire_schemas.envelope import EventDecodeError, decode_event
 
 log = get_logger(__name__)
 T = TypeVar("T")

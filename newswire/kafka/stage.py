@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from schemas import Event
+from newswire_schemas import Event
 
 if TYPE_CHECKING:
     from newswire.metrics import Metrics

@@ -16,10 +16,10 @@ import pytest
 from corpora import TIERS, Corpus
 
 from newswire.errors import FeedParseError
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
-from schemas import Event, EventType, Item
-from schemas.validation import schema_errors
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
+from newswire_schemas import Event, EventType, Item
+from tests.contract import schema_errors
 
 FETCHED = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -201,7 +201,8 @@ def test_mojibake_is_repaired_in_every_file_the_manifest_says_has_it(
     corpus: Corpus, outcomes: list[Outcome]
 ) -> None:
     """The files whose text was double-encoded by the publisher (30-odd real captures)
-    come out readable, flagged ``encoding_repaired`` (producers/normalize/mojibake.py)."""
+    come out readable, flagged ``encoding_repaired``
+    (producers/newswire_producers/normalize/mojibake.py)."""
     noted = [o for o in outcomes if "mojibake" in o.row["encoding_notes"] and o.items]
     assert len(noted) >= corpus.min_mojibake
     left = [

@@ -19,8 +19,8 @@ import pytest
 from corpora import TIERS, Corpus
 
 from newswire.errors import FeedParseError
-from producers.parse.parsed import ParsedEntry, ParsedFeed
-from producers.parse.parser import parse_feed_path
+from newswire_producers.parse.parsed import ParsedEntry, ParsedFeed
+from newswire_producers.parse.parser import parse_feed_path
 
 pytestmark = pytest.mark.timeout(90)
 

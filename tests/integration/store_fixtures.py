@@ -16,9 +16,9 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from consumers.store.postgres_store import PostgresStore
-from consumers.store.sqlite_store import SqliteStore
-from consumers.store.store import ItemStore
+from newswire_consumers.store.postgres_store import PostgresStore
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_consumers.store.store import ItemStore
 
 POSTGRES_URL = os.environ.get(
     "NEWSWIRE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5433/newswire"

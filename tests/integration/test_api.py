@@ -10,9 +10,9 @@ import pytest
 from factories import make_item
 from store_fixtures import any_store, postgres_server, postgres_url, store_url
 
-from consumers.store.store import ItemStore, StoreUnavailable
 from newswire.app.api.app import SECURITY_HEADERS, create_app
-from schemas.item import Content, Language
+from newswire_consumers.store.store import ItemStore, StoreUnavailable
+from newswire_schemas.item import Content, Language
 
 __all__ = ["any_store", "postgres_server", "postgres_url", "store_url"]  # fixtures
 

@@ -20,9 +20,9 @@ import pytest
 import uvicorn
 from factories import make_item
 
-from consumers.store.sqlite_store import SqliteStore
 from newswire.app.api.app import create_app
-from schemas.item import Content
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_schemas.item import Content
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]

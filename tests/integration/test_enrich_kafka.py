@@ -8,15 +8,15 @@ from contextlib import AsyncExitStack
 import pytest
 from factories import make_event
 
-from consumers.enrich.service import SERVICE, open_enrich
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.reader import read_topic
 from newswire.kafka.runner import ConsumerRunner
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas import EventType
-from schemas.envelope import decode_event
+from newswire_consumers.enrich.service import SERVICE, open_enrich
+from newswire_schemas import EventType
+from newswire_schemas.envelope import decode_event
 
 pytestmark = pytest.mark.kafka
 

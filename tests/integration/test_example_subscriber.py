@@ -15,7 +15,7 @@ from newswire.app.demo import FeedServer, generate_site
 from newswire.app.pipeline import run_pipeline
 from newswire.kafka.reader import read_topic
 from newswire.settings import Settings, Topics
-from schemas.envelope import decode_event
+from newswire_schemas.envelope import decode_event
 
 pytestmark = pytest.mark.kafka
 

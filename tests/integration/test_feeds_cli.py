@@ -212,14 +212,14 @@ def test_show_pause_resume_remove(server: FeedServer, env: dict[str, str]) -> No
     ],
 )
 def test_find_feed_links(html: bytes, expected: list[tuple[str, str]]) -> None:
-    from producers.discovery import find_feed_links
+    from newswire_producers.discovery import find_feed_links
 
     found = find_feed_links(html, "https://site.example/blog/", "text/html; charset=utf-8")
     assert [(f.url, f.type) for f in found] == expected
 
 
 def test_looks_like_html() -> None:
-    from producers.discovery import looks_like_html
+    from newswire_producers.discovery import looks_like_html
 
     assert looks_like_html(PAGE) and looks_like_html(b"\xef\xbb\xbf  <!-- x --><html>")
     assert not looks_like_html(RSS) and not looks_like_html(b'{"version": "x"}')
@@ -239,7 +239,7 @@ def test_looks_like_html() -> None:
 def test_feed_lists_collect_bad_entries(
     tmp_path: Path, name: str, text: str, good: int, bad: list[str]
 ) -> None:
-    from producers.registry import read_feed_list
+    from newswire_producers.registry import read_feed_list
 
     path = tmp_path / name
     path.write_text(text)
@@ -253,7 +253,7 @@ def test_feed_lists_collect_bad_entries(
 )
 def test_an_unreadable_feed_list_is_an_error(tmp_path: Path, text: str) -> None:
     from newswire.errors import ConfigError
-    from producers.registry import read_feed_list
+    from newswire_producers.registry import read_feed_list
 
     path = tmp_path / ("list.yaml" if text.startswith("feeds") else "list.opml")
     path.write_text(text)

@@ -71,7 +71,7 @@ def test_a_service_in_json_mode_writes_only_json_lines_with_stable_keys(
         events.append(event)
     polled = [e for e in events if e["event"] == "polled"]
     assert len(polled) == len(site.feeds), [e["event"] for e in events]
-    assert {e["logger"] for e in polled} == {"producers.poller"}
+    assert {e["logger"] for e in polled} == {"newswire_producers.poller"}
     assert all(e["level"] == "info" and e["outcome"] == "ok" for e in polled)
 
 

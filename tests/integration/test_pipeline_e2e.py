@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from consumers.store.sqlite_store import SqliteStore
 from newswire.app.demo import FeedServer, Route, generate_site
 from newswire.app.pipeline import run_pipeline
 from newswire.kafka.reader import read_topic
 from newswire.settings import Settings, Topics
-from schemas import EventType
-from schemas.envelope import decode_event
-from schemas.validation import schema_errors
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_schemas import EventType
+from newswire_schemas.envelope import decode_event
+from tests.contract import schema_errors
 
 pytestmark = pytest.mark.kafka
 

@@ -20,11 +20,11 @@ from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.feed_state import load_states
-from producers.pacing.clock import VirtualClock
-from producers.poller import Poller
-from producers.registry import FeedRecord, publish_feeds
-from producers.service import ProducerService
+from newswire_producers.feed_state import load_states
+from newswire_producers.pacing.clock import VirtualClock
+from newswire_producers.poller import Poller
+from newswire_producers.registry import FeedRecord, publish_feeds
+from newswire_producers.service import ProducerService
 
 pytestmark = pytest.mark.kafka
 

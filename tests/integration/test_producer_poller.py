@@ -22,12 +22,12 @@ from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers import poller as poller_module
-from producers.feed_state import epoch, load_states
-from producers.pacing.clock import VirtualClock
-from producers.poller import Poller
-from producers.registry import FeedRecord, load_registry, publish_feeds
-from schemas.envelope import decode_event
+from newswire_producers import poller as poller_module
+from newswire_producers.feed_state import epoch, load_states
+from newswire_producers.pacing.clock import VirtualClock
+from newswire_producers.poller import Poller
+from newswire_producers.registry import FeedRecord, load_registry, publish_feeds
+from newswire_schemas.envelope import decode_event
 
 pytestmark = pytest.mark.kafka
 

@@ -21,9 +21,9 @@ from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.pacing.clock import VirtualClock
-from producers.registry import FeedRecord, publish_feeds
-from producers.service import ProducerService
+from newswire_producers.pacing.clock import VirtualClock
+from newswire_producers.registry import FeedRecord, publish_feeds
+from newswire_producers.service import ProducerService
 
 pytestmark = pytest.mark.kafka
 

@@ -22,8 +22,8 @@ import pytest
 import yaml
 from live_pipeline import DEPLOY, free_port, live_pipeline
 
-from consumers.store.sqlite_store import SqliteStore
 from newswire.settings import Settings
+from newswire_consumers.store.sqlite_store import SqliteStore
 
 pytestmark = pytest.mark.kafka
 

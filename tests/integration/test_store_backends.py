@@ -12,10 +12,11 @@ import pytest
 from factories import make_event, make_item
 from store_fixtures import any_store, postgres_server, postgres_url, store_url
 
-from consumers.store.export import CSV_COLUMNS, write_csv
-from consumers.store.retention import sweep
-from consumers.store.stage import StoreStage
-from consumers.store.store import (
+from newswire.kafka.stage import Delivery, Incoming
+from newswire_consumers.store.export import CSV_COLUMNS, write_csv
+from newswire_consumers.store.retention import sweep
+from newswire_consumers.store.stage import StoreStage
+from newswire_consumers.store.store import (
     AmbiguousItemId,
     ItemFilter,
     ItemStore,
@@ -23,9 +24,8 @@ from consumers.store.store import (
     UpsertResult,
     open_store_url,
 )
-from newswire.kafka.stage import Delivery, Incoming
-from schemas import EventType
-from schemas.item import Author, Content, Language
+from newswire_schemas import EventType
+from newswire_schemas.item import Author, Content, Language
 
 __all__ = ["any_store", "postgres_server", "postgres_url", "store_url"]  # fixtures
 
@@ -173,7 +173,7 @@ def test_open_store_url_picks_the_backend(store_url: str) -> None:
 
 
 def test_unreachable_postgres_is_retriable_and_reconnects(postgres_url: str) -> None:
-    from consumers.store.postgres_store import PostgresStore
+    from newswire_consumers.store.postgres_store import PostgresStore
 
     dead = PostgresStore("postgresql://postgres@127.0.0.1:9/newswire")  # discard port
     with pytest.raises(StoreUnavailable):

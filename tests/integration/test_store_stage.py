@@ -17,15 +17,15 @@ import pytest
 from factories import make_event
 from private_postgres import PrivatePostgres, private_postgres
 
-from consumers.store.service import open_store
-from consumers.store.sqlite_store import SqliteStore
-from consumers.store.stage import StoreStage
 from newswire.health import HealthServer
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.runner import ConsumerRunner
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
+from newswire_consumers.store.service import open_store
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_consumers.store.stage import StoreStage
 
 pytestmark = pytest.mark.kafka
 

@@ -20,7 +20,7 @@ from newswire.kafka.stage import Done, Incoming, Result
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas import EventType
+from newswire_schemas import EventType
 
 pytestmark = pytest.mark.kafka
 

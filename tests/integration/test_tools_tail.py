@@ -18,7 +18,7 @@ from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas import EventType, Language
+from newswire_schemas import EventType, Language
 
 pytestmark = pytest.mark.kafka
 

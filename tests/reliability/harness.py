@@ -19,15 +19,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from factories import make_event
 from services import start
 
-from consumers.store.sqlite_store import SqliteStore
-from consumers.store.stage import StoreStage
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.reader import read_topic
 from newswire.kafka.runner import ConsumerRunner
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas import Event, EventType
-from schemas.envelope import decode_event
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_consumers.store.stage import StoreStage
+from newswire_schemas import Event, EventType
+from newswire_schemas.envelope import decode_event
 
 VOCABULARY = (  # noqa: SIM905 - a word list reads better as text
     "harbour council budget ferry strike hospital rail viaduct election minister court storm "

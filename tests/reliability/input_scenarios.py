@@ -27,8 +27,8 @@ from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas import Event
-from schemas.item import Item
+from newswire_schemas import Event
+from newswire_schemas.item import Item
 
 OVERSIZED_BYTES = 240 * 1024  # under the producer's 256 KiB batch, far over any real item
 

@@ -26,7 +26,7 @@ from newswire.errors import BrokerUnavailable
 from newswire.kafka.producer import EventProducer, Record
 from newswire.metrics import Metrics
 from newswire.settings import Settings
-from schemas import Event
+from newswire_schemas import Event
 
 
 def ledger_id(n: int) -> str:

@@ -31,8 +31,8 @@ from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.registry import FeedRecord, publish_feeds
-from schemas.envelope import decode_event
+from newswire_producers.registry import FeedRecord, publish_feeds
+from newswire_schemas.envelope import decode_event
 
 
 async def _raw_end(settings: Settings) -> int:

@@ -28,7 +28,7 @@ from scenario_report import ScenarioResult as ScenarioResult
 
 from newswire.kafka.clients import stop_within
 from newswire.kafka.reader import read_topic
-from schemas.envelope import EventDecodeError, decode_event
+from newswire_schemas.envelope import EventDecodeError, decode_event
 
 
 async def committed_offsets(

@@ -22,12 +22,12 @@ from factories import make_event
 from processes import cluster_node_pid, service_env, start_cluster_nodes
 from services import kill, start, terminate
 
-from consumers.store.sqlite_store import SqliteStore
 from newswire.errors import BrokerUnavailable
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.topics import admin_client, ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
+from newswire_consumers.store.sqlite_store import SqliteStore
 
 # xdist_group: the tests that use the 3-node cluster (fixed ports) run in one worker.
 pytestmark = [

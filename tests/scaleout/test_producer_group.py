@@ -18,8 +18,8 @@ from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.registry import FeedRecord, publish_feeds, remove_feeds
-from producers.service import ProducerService
+from newswire_producers.registry import FeedRecord, publish_feeds, remove_feeds
+from newswire_producers.service import ProducerService
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(90)]
 

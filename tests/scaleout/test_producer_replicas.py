@@ -21,16 +21,16 @@ from processes import service_env
 from scaleout_support import agents, guids_served, owner_runs, polls_by_feed, rss, serve_feeds
 from services import kill, start, terminate
 
-from consumers.store.sqlite_store import SqliteStore
 from newswire.app.demo import FeedServer, Route
 from newswire.kafka.producer import EventProducer
 from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.registry import FeedRecord, publish_feeds
-from schemas import EventType
-from schemas.envelope import decode_event
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_producers.registry import FeedRecord, publish_feeds
+from newswire_schemas import EventType
+from newswire_schemas.envelope import decode_event
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
 

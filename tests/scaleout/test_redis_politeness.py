@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from producers.pacing.clock import SystemClock
-from producers.pacing.politeness import HostGate, PolitenessPolicy
-from producers.pacing.redis_budget import PolitenessUnavailable, RedisBudget
+from newswire_producers.pacing.clock import SystemClock
+from newswire_producers.pacing.politeness import HostGate, PolitenessPolicy
+from newswire_producers.pacing.redis_budget import PolitenessUnavailable, RedisBudget
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.redis]
 

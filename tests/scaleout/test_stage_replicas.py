@@ -15,14 +15,14 @@ from factories import make_event
 from processes import service_env
 from services import start, terminate
 
-from consumers.store.sqlite_store import SqliteStore
 from newswire.kafka.producer import EventProducer, Record
 from newswire.kafka.reader import read_topic
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from schemas import EventType
-from schemas.envelope import decode_event
+from newswire_consumers.store.sqlite_store import SqliteStore
+from newswire_schemas import EventType
+from newswire_schemas.envelope import decode_event
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -28,8 +28,8 @@ from types import FrameType
 from paths import CORPUS
 
 from newswire.errors import FeedParseError
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
 
 KINDS = ("truncate", "flip", "flip-head")
 PER_INPUT_S = 20  # far beyond any real parse (the corpus's largest file takes ~0.1 s)

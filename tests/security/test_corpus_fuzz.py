@@ -22,7 +22,7 @@ FOUND_CRASHES = {
     "ValueError: embedded null character": (
         b'<?xml version="1.0" encoding="U\x00F-8"?><rss version="2.0"><channel><title>t'
         b"</title><item><title>x</title></item></channel></rss>"
-    ),  # producers/parse/parser.py _codec: codecs.lookup raised ValueError, not LookupError
+    ),  # parse/parser.py _codec: codecs.lookup raised ValueError, not LookupError
     "AssertionError: unknown status keyword 'CD' in marked section": (
         b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
         b'<entry><title>x</title><content type="html">&lt;![CD%TA[ x</content></entry></feed>'

@@ -32,12 +32,12 @@ from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings
-from producers.feed_state import FeedState
-from producers.normalize.normalizer import normalize
-from producers.pacing.clock import VirtualClock
-from producers.parse.parse_worker import parse_bounded
-from producers.poller import Poller
-from producers.registry import FeedRecord
+from newswire_producers.feed_state import FeedState
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.pacing.clock import VirtualClock
+from newswire_producers.parse.parse_worker import parse_bounded
+from newswire_producers.poller import Poller
+from newswire_producers.registry import FeedRecord
 
 Polled = tuple[Case, str, FeedState | None]  # a case, its outcome, the saved state
 TIMEOUT_S = 1.5  # the whole-fetch deadline of these tests: drips end in "timeout" quickly

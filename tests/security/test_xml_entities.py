@@ -19,8 +19,8 @@ from route_server import Server, serve
 from scenario_report import Report, ScenarioResult
 
 from newswire.errors import FeedParseError
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
 
 SECRET = "/etc/hostname"  # exists on every Linux box; its content must never show up
 LAUGHS = "".join(

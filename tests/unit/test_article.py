@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from consumers.store.sqlite_store import SearchHit
-from consumers.store.text import body_text
 from newswire.app.render import format_date, format_hits_table, render_article
-from schemas.item import Author, Content, Item
+from newswire_consumers.store.sqlite_store import SearchHit
+from newswire_consumers.store.text import body_text
+from newswire_schemas.item import Author, Content, Item
 
 LONG = (
     "The city council voted on Tuesday to approve a new budget that increases spending on "

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from producers.normalize.canonical_url import TRACKING_PARAMS, canonicalize, safe_url
+from newswire_producers.normalize.canonical_url import TRACKING_PARAMS, canonicalize, safe_url
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,14 @@
 """The encoding of feeds that declare none and are not UTF-8
-(producers/parse/charset_guess.py): on feeds of our own in each legacy encoding, and on
-feedparser's own legacy-encoding test feeds from the shared corpus (the ``corpus`` tier)."""
+(producers/newswire_producers/parse/charset_guess.py): on feeds of our own in each legacy encoding,
+and on feedparser's own legacy-encoding test feeds from the shared corpus (the ``corpus`` tier)."""
 
 from __future__ import annotations
 
 import pytest
 from paths import CORPUS
 
-from producers.parse.charset_guess import guess_charset
-from producers.parse.parser import parse_feed
+from newswire_producers.parse.charset_guess import guess_charset
+from newswire_producers.parse.parser import parse_feed
 
 # Our own text in each legacy encoding the shared corpus has undeclared feeds in.
 OWN_TEXT = {

@@ -24,8 +24,9 @@ from story_labels import (
     wilson,
 )
 
-from consumers.dedup import ledger
-from consumers.dedup.clustering import (
+from newswire.kafka.stage import Delivery
+from newswire_consumers.dedup import ledger
+from newswire_consumers.dedup.clustering import (
     DEFAULT_THRESHOLD,
     SKETCH_VERSION,
     StorySketch,
@@ -36,9 +37,8 @@ from consumers.dedup.clustering import (
     sketch_text,
     unpack,
 )
-from consumers.dedup.fingerprint import html_to_text
-from consumers.dedup.seen_store import Observation, Verdict
-from newswire.kafka.stage import Delivery
+from newswire_consumers.dedup.fingerprint import html_to_text
+from newswire_consumers.dedup.seen_store import Observation, Verdict
 
 
 def predicted(a: tuple[StorySketch, set[str]], b: tuple[StorySketch, set[str]], th: float) -> bool:

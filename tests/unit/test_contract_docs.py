@@ -8,7 +8,7 @@ import yaml
 from paths import REPO
 
 from newswire.settings import Topics
-from schemas import EventType
+from newswire_schemas import EventType
 
 SCHEMAS = REPO / "schemas"
 

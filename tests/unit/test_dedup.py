@@ -16,14 +16,14 @@ import pytest_asyncio
 from dedup_support import require_redis
 from factories import make_event
 
-from consumers.dedup import ledger
-from consumers.dedup.redis_seen_store import RedisSeenStore
-from consumers.dedup.seen_store import SeenStore
-from consumers.dedup.sqlite_seen_store import SqliteSeenStore
-from consumers.dedup.stage import DedupStage
 from newswire.kafka.stage import Delivery, Done, Incoming, Publish, Result
 from newswire.metrics import Metrics
-from schemas import EventType
+from newswire_consumers.dedup import ledger
+from newswire_consumers.dedup.redis_seen_store import RedisSeenStore
+from newswire_consumers.dedup.seen_store import SeenStore
+from newswire_consumers.dedup.sqlite_seen_store import SqliteSeenStore
+from newswire_consumers.dedup.stage import DedupStage
+from newswire_schemas import EventType
 
 PARAMS = ledger.Params(story_threshold=0.6, story_window_s=3 * 86400)
 DAY = 86400.0

@@ -33,15 +33,15 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from consumers.dedup import ledger
-from consumers.dedup.redis_seen_store import RedisSeenStore
-from consumers.dedup.seen_store import SeenStore
-from consumers.dedup.sqlite_seen_store import SqliteSeenStore
-from consumers.dedup.stage import DedupStage
 from newswire.app.demo.site import generate_site
 from newswire.kafka.stage import Delivery, Done, Incoming, Publish
 from newswire.metrics import Metrics
-from schemas import Content, Event, EventType, Item
+from newswire_consumers.dedup import ledger
+from newswire_consumers.dedup.redis_seen_store import RedisSeenStore
+from newswire_consumers.dedup.seen_store import SeenStore
+from newswire_consumers.dedup.sqlite_seen_store import SqliteSeenStore
+from newswire_consumers.dedup.stage import DedupStage
+from newswire_schemas import Content, Event, EventType, Item
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "dedup" / "golden.json"
 PARAMS = ledger.Params(story_threshold=0.6, story_window_s=3 * 86400.0)

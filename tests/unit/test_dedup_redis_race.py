@@ -14,11 +14,11 @@ import pytest_asyncio
 from dedup_support import require_redis
 from factories import make_event
 
-from consumers.dedup import ledger
-from consumers.dedup.redis_seen_store import RedisSeenStore
-from consumers.dedup.seen_store import Observation, Verdict
-from consumers.dedup.stage import DedupStage
 from newswire.kafka.stage import Delivery, Incoming
+from newswire_consumers.dedup import ledger
+from newswire_consumers.dedup.redis_seen_store import RedisSeenStore
+from newswire_consumers.dedup.seen_store import Observation, Verdict
+from newswire_consumers.dedup.stage import DedupStage
 
 pytestmark = pytest.mark.redis
 

@@ -17,7 +17,7 @@ from newswire.app.demo import DemoItem, DemoSite, generate_site
 from newswire.app.demo.articles import slot_values, word_count, write_article
 from newswire.app.demo.feeds import JSONFEED_VERSION
 from newswire.app.demo.phrasebank import CAPTIONS, CIVIC_BODY, CLOSERS, SHARED_BODY, TOPICS
-from producers.normalize.canonical_url import canonicalize
+from newswire_producers.normalize.canonical_url import canonicalize
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"

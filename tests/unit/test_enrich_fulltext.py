@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from factories import make_event
 
-from consumers.enrich.extract import extract_article
-from consumers.enrich.fulltext import ArticleSource, FulltextPolicy
-from consumers.enrich.page_cache import PageCache
-from consumers.enrich.stage import EnrichStage
 from newswire.app.demo import FeedServer, Route
 from newswire.fetch.fetcher import Fetcher, FetchPolicy
 from newswire.kafka.stage import Delivery, Incoming, Publish
 from newswire.metrics import Metrics
 from newswire.sanitizer import html_to_text
+from newswire_consumers.enrich.extract import extract_article
+from newswire_consumers.enrich.fulltext import ArticleSource, FulltextPolicy
+from newswire_consumers.enrich.page_cache import PageCache
+from newswire_consumers.enrich.stage import EnrichStage
 
 ARTICLE = [
     "The harbour authority confirmed on Tuesday that the eastern breakwater will close for "

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from paths import CORPUS
 
-from consumers.enrich.language import detect
 from newswire.errors import FeedParseError
 from newswire.sanitizer import html_to_text
-from producers.normalize.normalizer import normalize
-from producers.parse.parser import parse_feed
+from newswire_consumers.enrich.language import detect
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parser import parse_feed
 
 ACCURACY_FLOOR = 0.95
 PER_FILE = 10

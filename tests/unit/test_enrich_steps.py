@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from factories import make_event, make_item
 
-from consumers.enrich import chain
-from consumers.enrich.stage import EnrichStage
-from consumers.enrich.steps import STEPS, Draft
 from newswire.kafka.stage import Delivery, Incoming, Publish
 from newswire.metrics import Metrics
-from schemas import Author, Content, Enclosure, Language
+from newswire_consumers.enrich import chain
+from newswire_consumers.enrich.stage import EnrichStage
+from newswire_consumers.enrich.steps import STEPS, Draft
+from newswire_schemas import Author, Content, Enclosure, Language
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 BODY = (

@@ -11,12 +11,12 @@ from feedparser.datetimes import _parse_date
 from hypothesis import given
 from hypothesis import strategies as st
 
-import producers.parse.parser as parser_module
+import newswire_producers.parse.parser as parser_module
 from newswire.errors import FeedParseError
-from producers.parse.fast.feed import parse_fast
-from producers.parse.feeddates import parse_date
-from producers.parse.parse_worker import parse_bounded
-from producers.parse.parser import parse_feed
+from newswire_producers.parse.fast.feed import parse_fast
+from newswire_producers.parse.feeddates import parse_date
+from newswire_producers.parse.parse_worker import parse_bounded
+from newswire_producers.parse.parser import parse_feed
 
 URL = "https://news.example/feed.xml"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from producers.parse.fast.feed import parse_fast
-from producers.parse.parsed import ParsedFeed
-from producers.parse.parser import parse_feed, parse_feed_path
+from newswire_producers.parse.fast.feed import parse_fast
+from newswire_producers.parse.parsed import ParsedFeed
+from newswire_producers.parse.parser import parse_feed, parse_feed_path
 
 URL = "https://news.example/feed.xml"
 RSS = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {ns}><channel><title>T</title>{body}</channel></rss>'  # noqa: E501

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from producers.parse.fast.feed import parse_fast
-from producers.parse.fast.scan import attribute_scan
-from producers.parse.parser import parse_feed, parse_feed_path
+from newswire_producers.parse.fast.feed import parse_fast
+from newswire_producers.parse.fast.scan import attribute_scan
+from newswire_producers.parse.parser import parse_feed, parse_feed_path
 
 URL = "https://news.example/feed.xml"
 XML_NS = "http://www.w3.org/XML/1998/namespace"

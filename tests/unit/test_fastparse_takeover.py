@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-import producers.parse.parser as parser_module
-from producers.parse.fast.feed import parse_fast
-from producers.parse.parsed import ParsedFeed
-from producers.parse.parser import parse_feed, parse_feed_path
+import newswire_producers.parse.parser as parser_module
+from newswire_producers.parse.fast.feed import parse_fast
+from newswire_producers.parse.parsed import ParsedFeed
+from newswire_producers.parse.parser import parse_feed, parse_feed_path
 
 URL = "https://news.example/feed.xml"
 

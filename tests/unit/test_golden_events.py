@@ -11,9 +11,9 @@ import orjson
 import pytest
 from paths import REPO
 
-from schemas import EventType
-from schemas.envelope import decode_event
-from schemas.validation import schema_errors
+from newswire_schemas import EventType
+from newswire_schemas.envelope import decode_event
+from tests.contract import schema_errors
 
 GOLDEN = sorted((REPO / "schemas" / "golden").glob("v*/*.json"))
 

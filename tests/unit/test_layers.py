@@ -1,7 +1,8 @@
 """The import rules of the layers (pyproject.toml, [tool.importlinter]; README "Layers"):
-the entry points (newswire.app) over the stages (producers, consumers) over the floor and
-the contract (the rest of newswire, schemas); no stage imports another; inside the producer,
-the ingest core over normalize and pacing over parse, and the fast path without a circle.
+the entry points (newswire.app) over the stages (newswire_producers, newswire_consumers) over
+the floor and the contract (the rest of newswire, newswire_schemas); no stage imports another;
+inside the producer, the ingest core over normalize and pacing over parse, and the fast path
+without a circle.
 The rules are kept, cover every floor module, and a deliberately broken rule is caught."""
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ import pytest
 from paths import REPO
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("newswire", "producers", "consumers", "schemas")
+PACKAGES = ("newswire", "producers", "consumers", "schemas")  # folders: newswire + 3 source roots
+
+SOURCE_ROOTS = (".", "producers", "consumers", "schemas")
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    path = ":".join(str(root / d) for d in SOURCE_ROOTS)
     return subprocess.run(
         [LINT_IMPORTS, "--no-cache"],
-        cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        cwd=root, env={"PYTHONPATH": path, "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, check=False,
     )  # fmt: skip
 
@@ -50,11 +54,31 @@ def test_every_floor_module_is_in_the_floor_layer() -> None:
 @pytest.mark.parametrize(
     ("module", "line", "broken"),
     [
-        ("consumers/dedup/stage.py", "import newswire.app.cli", "Entry points over stages"),
-        ("newswire/kafka/runner.py", "import producers.poller", "Entry points over stages"),
-        ("consumers/enrich/chain.py", "import consumers.store.store", "No stage imports"),
-        ("producers/parse/fast/xhtml.py", "import producers.parse.fast.text", "no circle"),
-        ("producers/parse/parser.py", "import producers.poller", "ingest core over"),
+        (
+            "consumers/newswire_consumers/dedup/stage.py",
+            "import newswire.app.cli",
+            "Entry points over stages",
+        ),
+        (
+            "newswire/kafka/runner.py",
+            "import newswire_producers.poller",
+            "Entry points over stages",
+        ),
+        (
+            "consumers/newswire_consumers/enrich/chain.py",
+            "import newswire_consumers.store.store",
+            "No stage imports",
+        ),
+        (
+            "producers/newswire_producers/parse/fast/xhtml.py",
+            "import newswire_producers.parse.fast.text",
+            "no circle",
+        ),
+        (
+            "producers/newswire_producers/parse/parser.py",
+            "import newswire_producers.poller",
+            "ingest core over",
+        ),
     ],
 )
 def test_a_broken_rule_is_caught(tmp_path: Path, module: str, line: str, broken: str) -> None:

@@ -1,12 +1,12 @@
-"""Mojibake repair (producers/normalize/mojibake.py): double-encoded UTF-8 comes back as it
-was written; real text in any script, including characters that look like mojibake's
+"""Mojibake repair (producers/newswire_producers/normalize/mojibake.py): double-encoded UTF-8 comes
+back as it was written; real text in any script, including characters that look like mojibake's
 ingredients, is left alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from producers.normalize.mojibake import repair
+from newswire_producers.normalize.mojibake import repair
 
 REPAIRED = [
     ("lâ€™ancien a attirÃ© prÃ¨s dâ€™un millier", "l’ancien a attiré près d’un millier"),

@@ -9,12 +9,17 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from newswire.sanitizer import html_to_text, sanitize
-from producers.normalize.identity import EntryKey, assign_identities, content_hash, feed_id_for
-from producers.normalize.normalizer import normalize
-from producers.parse.parsed import ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
-from producers.parse.parser import parse_feed
-from schemas import Event, EventType, Item
-from schemas.validation import schema_errors
+from newswire_producers.normalize.identity import (
+    EntryKey,
+    assign_identities,
+    content_hash,
+    feed_id_for,
+)
+from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parsed import ParsedAuthor, ParsedEnclosure, ParsedEntry, ParsedFeed
+from newswire_producers.parse.parser import parse_feed
+from newswire_schemas import Event, EventType, Item
+from tests.contract import schema_errors
 
 FEED_URL = "https://news.example/feed.xml"
 FETCHED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newswire.errors import FeedParseError
-from producers.parse.parser import ParsedAuthor, ParsedEnclosure, ParsedFeed, parse_feed
+from newswire_producers.parse.parser import ParsedAuthor, ParsedEnclosure, ParsedFeed, parse_feed
 
 URL = "https://news.example/feed.xml"
 

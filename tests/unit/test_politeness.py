@@ -1,5 +1,5 @@
 """Per-host politeness: host keys, backoff, request budget, refusals widening to a host
-hold, and concurrency slots (producers.pacing.politeness), on a virtual clock."""
+hold, and concurrency slots (newswire_producers.pacing.politeness), on a virtual clock."""
 
 from __future__ import annotations
 
@@ -14,8 +14,14 @@ from pydantic import ValidationError
 
 from newswire.fetch.policy import fetch_policy, user_agent
 from newswire.settings import Settings
-from producers.pacing.clock import VirtualClock
-from producers.pacing.politeness import Deferral, HostGate, PolitenessPolicy, backoff_s, host_of
+from newswire_producers.pacing.clock import VirtualClock
+from newswire_producers.pacing.politeness import (
+    Deferral,
+    HostGate,
+    PolitenessPolicy,
+    backoff_s,
+    host_of,
+)
 
 T0 = 1_800_000_000.0
 

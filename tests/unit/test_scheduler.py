@@ -1,5 +1,5 @@
-"""The scheduling policy (producers.pacing.next_poll), the virtual clock, and the scheduler loop
-against a fake poller (no network, no Kafka, no sleeping)."""
+"""The scheduling policy (newswire_producers.pacing.next_poll), the virtual clock, and the scheduler
+loop against a fake poller (no network, no Kafka, no sleeping)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswire.metrics import Metrics
-from producers.feed_state import FeedState, epoch, iso
-from producers.pacing.clock import VirtualClock
-from producers.pacing.next_poll import (
+from newswire_producers.feed_state import FeedState, epoch, iso
+from newswire_producers.pacing.clock import VirtualClock
+from newswire_producers.pacing.next_poll import (
     HINT_CAP_S,
     REASONS,
     FeedHints,
@@ -29,10 +29,10 @@ from producers.pacing.next_poll import (
     read_feed_hints,
     read_http_hints,
 )
-from producers.pacing.politeness import HostGate, PolitenessPolicy
-from producers.poller import PollResult
-from producers.registry import FeedRecord
-from producers.scheduler import Scheduler
+from newswire_producers.pacing.politeness import HostGate, PolitenessPolicy
+from newswire_producers.poller import PollResult
+from newswire_producers.registry import FeedRecord
+from newswire_producers.scheduler import Scheduler
 
 EXACT = SchedulePolicy(base_s=900, min_s=300, max_s=86400, error_max_s=21600, jitter=0.0)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()  # a Wednesday, 12:00 UTC

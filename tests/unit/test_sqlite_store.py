@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from consumers.store.sqlite_store import (
+from newswire.errors import ConfigError, TransientError
+from newswire_consumers.store.sqlite_store import (
     SCHEMA_VERSION,
     AmbiguousItemId,
     SqliteStore,
@@ -19,8 +20,7 @@ from consumers.store.sqlite_store import (
     UpsertResult,
     fts_query,
 )
-from newswire.errors import ConfigError, TransientError
-from schemas.item import Author, Content, Enclosure, Enrichment, Item, Language
+from newswire_schemas.item import Author, Content, Enclosure, Enrichment, Item, Language
 
 T0 = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
 
@@ -295,7 +295,7 @@ def test_close_is_idempotent_and_final(tmp_path: Path) -> None:
 
 def test_a_locked_database_is_a_retriable_error(tmp_path: Path, monkeypatch: Any) -> None:
     path = tmp_path / "items.db"
-    monkeypatch.setattr("consumers.store.sqlite_store.BUSY_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr("newswire_consumers.store.sqlite_store.BUSY_TIMEOUT_SECONDS", 0.05)
     with SqliteStore(path) as s:
         other = sqlite3.connect(path, isolation_level=None)
         try:

@@ -1,4 +1,4 @@
-"""The read API: a Starlette app over an :class:`~consumers.store.store.ItemStore`.
+"""The read API: a Starlette app over an :class:`~newswire_consumers.store.store.ItemStore`.
 
 Routes: ``GET /items`` (search or list, filters, cursor pages), ``/items/{id}``,
 ``/stories/{id}``, ``/openapi.json``; the HTML reader at ``/`` and ``/read/{id}`` with its
@@ -29,11 +29,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from consumers.store.store import AmbiguousItemId, ItemFilter, ItemStore, StoreUnavailable
-from consumers.store.text import body_text
 from newswire.app.api import page
 from newswire.app.api.openapi import openapi_document
-from schemas.item import Item
+from newswire_consumers.store.store import AmbiguousItemId, ItemFilter, ItemStore, StoreUnavailable
+from newswire_consumers.store.text import body_text
+from newswire_schemas.item import Item
 
 SECURITY_HEADERS = {
     "content-security-policy": page.CSP,

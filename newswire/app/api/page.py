@@ -13,9 +13,9 @@ import html
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from consumers.store.text import author_names, body_text
 from newswire.app.render import format_date
-from schemas.item import Item
+from newswire_consumers.store.text import author_names, body_text
+from newswire_schemas.item import Item
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "

@@ -21,8 +21,8 @@ from rich.table import Table
 from newswire.app.cli import common
 
 if TYPE_CHECKING:
-    from producers.feed_state import FeedState
-    from producers.registry import FeedRecord
+    from newswire_producers.feed_state import FeedState
+    from newswire_producers.registry import FeedRecord
 
 feeds_app = typer.Typer(
     help="The feed registry: add, import, export, list, show, remove, pause and resume feeds.",
@@ -108,7 +108,7 @@ def export(
 ) -> None:
     """Write the registry as OPML 2.0 (every feed, at its current URL)."""
     from newswire.app.ops import feeds
-    from producers.registry import to_opml
+    from newswire_producers.registry import to_opml
 
     records = common.run_async(feeds.registry(common.settings()))
     document = to_opml(records)
@@ -131,8 +131,8 @@ def _state_word(record: FeedRecord, state: FeedState | None) -> str:
 
 def _when(value: str, now: datetime) -> str:
     """An RFC 3339 time as "2026-11-29 12:00:00Z (in 14 min)"."""
-    from producers.feed_state import epoch
-    from producers.pacing.next_poll import human
+    from newswire_producers.feed_state import epoch
+    from newswire_producers.pacing.next_poll import human
 
     ts = epoch(value)
     if ts is None:
@@ -181,7 +181,7 @@ def list_(
 def _show_lines(
     record: FeedRecord, state: FeedState | None, now: datetime
 ) -> list[tuple[str, str]]:
-    from producers.pacing.next_poll import human
+    from newswire_producers.pacing.next_poll import human
 
     rows = [("feed", record.feed_id), ("url", record.url)]
     if record.origin_url:
@@ -237,7 +237,7 @@ def show(
     """
     from newswire.app.ops import feeds
     from newswire.errors import ConfigError
-    from producers.registry import find_feed
+    from newswire_producers.registry import find_feed
 
     records, states = common.run_async(feeds.registry_and_states(common.settings()))
     try:

@@ -19,8 +19,8 @@ from newswire.settings import Settings
 async def _inspect(settings: Settings, sources: list[str]) -> int:
     from newswire.fetch.fetcher import Fetcher
     from newswire.fetch.policy import fetch_policy
-    from producers.normalize.normalizer import normalize
-    from producers.parse.parser import parse_feed
+    from newswire_producers.normalize.normalizer import normalize
+    from newswire_producers.parse.parser import parse_feed
 
     failures = 0
     async with Fetcher(fetch_policy(settings)) as fetcher:

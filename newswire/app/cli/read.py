@@ -16,7 +16,7 @@ from rich.console import Console
 from newswire.app.cli import common
 
 if TYPE_CHECKING:
-    from consumers.store.store import ItemFilter, ItemStore
+    from newswire_consumers.store.store import ItemFilter, ItemStore
 
 topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
 
@@ -29,7 +29,7 @@ class ExportFormat(StrEnum):
 def _open_store(*, create: bool = False) -> ItemStore:
     """The configured store. Without ``create`` a SQLite store must exist already: a read
     command reports a missing store instead of creating an empty one."""
-    from consumers.store.store import open_store_url  # deferred: keeps --help fast
+    from newswire_consumers.store.store import open_store_url  # deferred: keeps --help fast
 
     settings = common.settings()
     url = settings.store_url
@@ -62,7 +62,7 @@ def _when(value: str | None, option: str) -> datetime | None:
 def _filter(
     feed: str | None, language: str | None, since: str | None, until: str | None, story: str | None
 ) -> ItemFilter:
-    from consumers.store.store import ItemFilter
+    from newswire_consumers.store.store import ItemFilter
 
     return ItemFilter(
         feed_url=feed,
@@ -122,8 +122,8 @@ def show(
     ] = 80,
 ) -> None:
     """Print one stored item as an article: title, byline and date, body, source link."""
-    from consumers.store.store import AmbiguousItemId
     from newswire.app.render import render_article
+    from newswire_consumers.store.store import AmbiguousItemId
 
     with _open_store() as store:
         try:
@@ -145,7 +145,7 @@ def export(
 ) -> None:
     """Write every stored item, oldest first, with every event field (item_id, story_id...).
     CSV: nested fields as dotted columns, lists as JSON arrays."""
-    from consumers.store.export import write_csv, write_jsonl
+    from newswire_consumers.store.export import write_csv, write_jsonl
 
     with _open_store() as store:
         items = store.iter_items()

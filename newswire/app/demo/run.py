@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
-from consumers.dedup.service import seen_store_path
-from consumers.store.sqlite_store import SqliteStore
 from newswire.app.demo import FeedServer, generate_site
 from newswire.app.pipeline import RunSummary, counter_values, run_pipeline
 from newswire.errors import BrokerUnavailable, PortInUse
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings
+from newswire_consumers.dedup.service import seen_store_path
+from newswire_consumers.store.sqlite_store import SqliteStore
 
 DEMO_PREFIX = "newswire-demo"
 DEMO_PORT = 8765  # fixed, so item ids (derived from feed URLs) are the same on every run

@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from newswire.errors import ConfigError
 from newswire.kafka.reader import Rec
-from schemas.envelope import Event, EventDecodeError, decode_event
+from newswire_schemas.envelope import Event, EventDecodeError, decode_event
 
 FIELDS = ("feed", "language", "type", "reason")
 

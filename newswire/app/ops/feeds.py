@@ -19,9 +19,9 @@ from newswire.kafka.producer import EventProducer
 from newswire.kafka.topics import ensure_topics, pipeline_topics
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
-from producers.discovery import discover
-from producers.feed_state import FeedState, load_states
-from producers.registry import (
+from newswire_producers.discovery import discover
+from newswire_producers.feed_state import FeedState, load_states
+from newswire_producers.registry import (
     FeedRecord,
     find_feed,
     load_registry,

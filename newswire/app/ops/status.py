@@ -19,8 +19,8 @@ from newswire.app.ops.names import stage_names, stage_topics
 from newswire.app.ops.offsets import OffsetProbe
 from newswire.app.ops.throughput import topic_rates
 from newswire.settings import Settings, Topics
-from producers.feed_state import FeedState, load_states
-from producers.registry import FeedRecord, load_registry
+from newswire_producers.feed_state import FeedState, load_states
+from newswire_producers.registry import FeedRecord, load_registry
 
 
 def feed_state_label(feed: FeedRecord, state: FeedState | None) -> str:
