@@ -39,12 +39,18 @@ kafka:
 kafka-stop:
 	$(KAFKA) stop
 
+# The demo and `make run` keep their state (store, dedup seen-store, page cache) in the
+# checkout, where `make clean` removes it; the installed `newswire` defaults to
+# $XDG_DATA_HOME/newswire (README, Configuration). An absolute path: the same from any
+# directory. A NEWSWIRE_DATA_DIR in the environment wins.
+NEWSWIRE_DATA_DIR ?= $(CURDIR)/.local/data
+
 demo: venv kafka
-	$(BIN)/newswire demo
+	NEWSWIRE_DATA_DIR="$(NEWSWIRE_DATA_DIR)" $(BIN)/newswire demo
 
 FEEDS ?= feeds.opml
 run: venv kafka
-	$(BIN)/newswire run --feeds $(FEEDS)
+	NEWSWIRE_DATA_DIR="$(NEWSWIRE_DATA_DIR)" $(BIN)/newswire run --feeds $(FEEDS)
 
 format: venv
 	$(BIN)/ruff format .
@@ -120,3 +126,4 @@ wheel-check: venv
 
 clean:
 	rm -rf .local/data .local/wheel .pytest_cache .mypy_cache .ruff_cache
+

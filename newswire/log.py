@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections import Counter
 from typing import Any, TextIO
 
 import structlog
@@ -77,6 +79,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
     )
+    handler.addFilter(client_noise)
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     # aiokafka logs every rebalance and retry at INFO; warnings and errors are what we want.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
@@ -102,6 +105,47 @@ def quiet_client_noise() -> None:
     logger = logging.getLogger("aiokafka.consumer.group_coordinator")
     if _RETRIED not in logger.filters:
         logger.addFilter(_RETRIED)
+
+
+class ClientNoise(logging.Filter):
+    """The Kafka client's (aiokafka's) own warnings and errors, collapsed. While a watcher
+    knows the cluster is unreachable (``outage``; newswire.kafka.watch says so itself, once,
+    and once a minute after) the client's lines are held back: a broker that is away makes
+    aiokafka log several hundred connection errors a second. Otherwise each distinct message
+    passes once per ``every_s``; a line that passes says how many like it were held back."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self.outage = False
+        self.held_in_outage = 0
+        self._last: dict[str, float] = {}
+        self._held: Counter[str] = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("aiokafka"):
+            return True
+        if self.outage:
+            self.held_in_outage += 1
+            return False
+        key = f"{record.name}:{record.msg}"
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.every_s:
+            self._held[key] += 1
+            return False
+        self._last[key] = now
+        if held := self._held.pop(key, 0):
+            record.msg = f"{record.msg} [and {held} more like it held back]"
+        return True
+
+    def take_held_in_outage(self) -> int:
+        """How many client lines were held back since the last call (for the recovery line)."""
+        held, self.held_in_outage = self.held_in_outage, 0
+        return held
+
+
+client_noise = ClientNoise()
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -5,11 +5,33 @@ feed URL or an item id). Built on an injected registry, never the global one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from newswire.fetch.errors import FETCH_ERROR_OUTCOMES
+
+if TYPE_CHECKING:
+    from newswire.settings import Topics
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _FRESHNESS_BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400)
 _SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000)
+
+# Label values the code defines itself, created at 0 when a service starts: a
+# labelled series that only appears with its first event shows "No data" on a healthy
+# pipeline's dashboard and keeps rate() alerts such as NewswireNoFetches from evaluating.
+# The producer's poll outcomes (newswire_producers.poller): the feed answered (ok, 304,
+# the same bytes), a fetch error of newswire.fetch.errors, a body that did not parse, or a
+# crash of the poll itself.
+ANSWERED_OUTCOMES = ("ok", "not_modified", "unchanged")
+POLL_OUTCOMES = (*ANSWERED_OUTCOMES, *FETCH_ERROR_OUTCOMES, "parse_error", "internal_error")
+# newswire_feeds{state}: the health states the producer's scheduler counts feeds in.
+FEED_STATES = ("new", "ok", "failing", "paused", "disabled")
+# The consumer runner's own dead-letter reason (newswire.kafka.runner); the other reasons
+# are the snake-case class names of what a stage raised, which appear with their first use.
+RUNNER_DLQ_REASONS = ("undecodable",)
 
 
 class Metrics:
@@ -209,11 +231,27 @@ class Metrics:
             ["backend"],
             registry=r,
         )
+        # Set by a COUNT when the store stage opens (and again every few minutes, which takes
+        # in what other replicas of a shared database wrote), then kept current from the
+        # rows the stage inserts and retention deletes: replicas report the same total, so
+        # the dashboard takes max(), never sum().
+        self.store_items = Gauge(
+            "newswire_store_items",
+            "Items in the store (every replica of one database reports the same total).",
+            ["backend"],
+            registry=r,
+        )
         # -- observability --
         self.up = Gauge(
             "newswire_service_ready",
             "1 when the service reports ready.",
             ["service"],
+            registry=r,
+        )
+        self.dependency_up = Gauge(
+            "newswire_dependency_up",
+            "1 while the dependency (kafka) answers the service's probe, 0 while it does not.",
+            ["dependency"],
             registry=r,
         )
         # Feed health for the dashboard and the NewswireFeedsFailing alert: the producer sets
@@ -230,3 +268,38 @@ class Metrics:
         from importlib.metadata import version  # local: keeps this area's edit in its block
 
         self.build_info.labels(version("newswire")).set(1)
+
+    def init_producer(self, topics: Topics) -> None:
+        """Create the producer's labelled series at 0: poll outcomes, parse errors, feed
+        states, its freshness span, readiness and the topics it publishes to. Idempotent;
+        call when the producer service starts."""
+        for outcome in POLL_OUTCOMES:
+            self.fetches.labels(outcome)
+        self.parse_errors.labels("feed_parse_error")  # FeedParseError.reason
+        for state in FEED_STATES:
+            self.feeds_by_state.labels(state)
+        for change in ("moved", "disabled"):
+            self.feed_changes.labels(change)
+        self.freshness.labels("published_to_fetched")
+        for topic in (topics.raw, topics.feed_state, topics.feeds):
+            self.events_published.labels(topic)
+        self.up.labels("producer")
+
+    def init_stage(self, stage: str, outcomes: Iterable[str], publishes: Iterable[str]) -> None:
+        """Create the series the consumer runner reports for ``stage`` at 0: records read,
+        each of its ``outcomes``, the runner's dead-letter reasons, retries, batch
+        histograms, its freshness span, readiness, and the topics it ``publishes`` to (its
+        output and its DLQ). Idempotent; call when the stage opens. Consumer lag is not
+        created: its partitions are known only once Kafka assigns them."""
+        self.records_consumed.labels(stage)
+        for outcome in outcomes:
+            self.stage_records.labels(stage, outcome)
+        for reason in RUNNER_DLQ_REASONS:
+            self.dlq_records.labels(stage, reason)
+        self.retries.labels(stage)
+        self.batch_seconds.labels(stage)
+        self.batch_size.labels(stage)
+        self.freshness.labels(f"fetched_to_{stage}")
+        for topic in publishes:
+            self.events_published.labels(topic)
+        self.up.labels(stage)

@@ -30,6 +30,21 @@ from newswire.errors import ConfigError
 _config_file: ContextVar[Path | None] = ContextVar("newswire_config_file", default=None)
 
 
+def default_data_dir() -> Path:
+    """The data directory when ``NEWSWIRE_DATA_DIR`` is not set: ``$XDG_DATA_HOME/newswire``,
+    else ``~/.local/share/newswire`` (the XDG Base Directory default). Absolute, so no
+    command depends on the directory it runs in. Raises ConfigError when there
+    is no home directory to put it in."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if xdg and Path(xdg).is_absolute():  # the spec: a relative value is invalid, ignore it
+        return Path(xdg) / "newswire"
+    try:
+        home = Path.home()
+    except RuntimeError as exc:
+        raise ConfigError("no home directory for the data: set NEWSWIRE_DATA_DIR") from exc
+    return home / ".local" / "share" / "newswire"
+
+
 class Settings(BaseSettings):
     """Every setting newswire reads; see README.md for the table."""
 
@@ -41,15 +56,18 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
     kafka_timeout_s: float = Field(default=30.0, gt=0)
+    # How often a service asks the cluster for its metadata: /readyz fails ("kafka") after
+    # the first unanswered probe and recovers on the first answer (newswire.kafka.watch).
+    kafka_probe_interval_s: float = Field(default=5.0, gt=0)
     producer_linger_ms: int = Field(default=20, ge=0)
     producer_compression: Literal["zstd", "lz4", "gzip", "none"] = "zstd"
     consumer_max_batch: int = Field(default=500, ge=1)
     consumer_max_poll_interval_s: float = Field(default=300.0, gt=0)  # Kafka max.poll.interval.ms
     drain_timeout_s: float = Field(default=30.0, gt=0)
 
-    # State
-    data_dir: Path = Path(".local/data")
-    store_url: str = "sqlite:///.local/data/newswire.db"
+    # State. Defaults: default_data_dir(), and the store in it (_default_store below).
+    data_dir: Path = Field(default_factory=default_data_dir)
+    store_url: str = ""
 
     # Fetching
     fetch_allow_networks: Annotated[tuple[str, ...], NoDecode] = ()
@@ -80,6 +98,23 @@ class Settings(BaseSettings):
     per_host_burst: int = Field(default=10, ge=1)  # requests a host may get back to back
     host_refusal_threshold: int = Field(default=3, ge=1)  # refused feeds before a host hold
     contact_url: str = ""  # http(s) or mailto: URL put in the User-Agent, e.g. your ops page
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_store(cls, values: Any) -> Any:
+        """No store_url given: ``sqlite:///<data_dir>/newswire.db``."""
+        if isinstance(values, dict) and not values.get("store_url"):
+            data_dir = values.get("data_dir")
+            if not isinstance(data_dir, str | Path):
+                data_dir = default_data_dir()
+            path = Path(data_dir).expanduser() / "newswire.db"
+            values = {**values, "store_url": f"sqlite:///{path}"}
+        return values
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()  # "~/news" from a config file, where no shell expands it
 
     @field_validator("contact_url")
     @classmethod

@@ -81,6 +81,24 @@ def _corpus_present(request: pytest.FixtureRequest) -> None:
         pytest.fail(_CORPUS_MISSING, pytrace=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test touches the user's data: the default data directory (``$XDG_DATA_HOME/
+    newswire``) is a temporary one for the whole run, subprocesses included, and
+    the shell's NEWSWIRE_DATA_DIR / NEWSWIRE_STORE_URL are dropped (tests name their own)."""
+    names = ("XDG_DATA_HOME", "NEWSWIRE_DATA_DIR", "NEWSWIRE_STORE_URL")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    os.environ.pop("NEWSWIRE_DATA_DIR", None)
+    os.environ.pop("NEWSWIRE_STORE_URL", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
 def _contract_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Validate every event published in the test against the subscribers' schema files."""

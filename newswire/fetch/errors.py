@@ -26,7 +26,23 @@ from types import MappingProxyType
 
 from newswire.errors import FetchError
 
+# Every ``outcome`` a FetchError of this tree can carry: the closed label set of
+# newswire_fetches_total's failures (zero-initialised by Metrics.init_producer).
+FETCH_ERROR_OUTCOMES = (
+    "blocked",
+    "invalid_url",
+    "too_large",
+    "timeout",
+    "connect_error",
+    "bad_response",
+    "redirect_error",
+    "client_error",
+    "server_error",
+    "rate_limited",
+)
+
 __all__ = [
+    "FETCH_ERROR_OUTCOMES",
     "BadResponse",
     "ConnectError",
     "FetchTimeout",

@@ -23,13 +23,13 @@ import itertools
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from newswire.errors import NewswireError
 from newswire.log import get_logger
-from newswire.metrics import Metrics
+from newswire.metrics import FEED_STATES, Metrics
 from newswire_producers.feed_state import FeedState, epoch
 from newswire_producers.pacing.clock import Clock
 from newswire_producers.pacing.next_poll import SchedulePolicy, first_poll
@@ -39,8 +39,10 @@ from newswire_producers.registry import FeedRecord
 
 log = get_logger(__name__)
 
-#: The label values of the feeds-by-state gauge (``newswire_feeds{state}``).
-FEED_STATES = ("new", "ok", "failing", "paused", "disabled")
+#: Called when polling goes idle after a round: what the round did, and the clock time
+#: the next feed is due (None: none is scheduled). At most once per ``ROUND_EVERY_S``.
+RoundReport = Callable[[PollSummary, float | None], None]
+ROUND_EVERY_S = 10.0
 
 
 class FeedPoller(Protocol):
@@ -90,6 +92,11 @@ class Scheduler:
         self._parked = False
         self._gauge_dirty = True
         self._gauge_at = 0.0
+        self._unsaved = 0  # polls not saved since the last such line
+        self._unsaved_at = float("-inf")
+        self.on_round: RoundReport | None = None
+        self._round = PollSummary()
+        self._round_at = float("-inf")
 
     # -- the feed set --------------------------------------------------------------------
 
@@ -189,6 +196,8 @@ class Scheduler:
             while not stop.is_set():
                 self._dispatch(tasks)
                 self._refresh_gauge(force=not self._in_flight)
+                if not self._in_flight:
+                    self._report_round()
                 await self._park(stopping)
         finally:
             stopping.cancel()
@@ -240,11 +249,13 @@ class Scheduler:
         try:
             result = await self._polled(feed)
         except NewswireError as exc:  # the broker is away: nothing was saved; try later
-            log.error("poll not saved", feed=feed.url, error=repr(exc))
+            self._not_saved(feed, exc)
+            self._round.outcomes["not_saved"] += 1
             self._retry_later(feed.feed_id)
         except Exception:  # one feed's bug must not stop every other feed (logged, retried)
             log.exception("poll crashed", feed=feed.url)
             self._metrics.fetches.labels("internal_error").inc()
+            self._round.outcomes["internal_error"] += 1
             self._retry_later(feed.feed_id)
         else:
             self._after(result)
@@ -261,6 +272,9 @@ class Scheduler:
 
     def _after(self, result: PollResult) -> None:
         """Follow a finished poll: take the registry changes it made, schedule its next."""
+        self._round.feeds += 1
+        self._round.items += result.items
+        self._round.outcomes[result.outcome] += 1
         e = self._entries.get(result.feed.feed_id)
         if e is None:
             return  # removed while it was being polled
@@ -329,6 +343,21 @@ class Scheduler:
         return summary
 
     # -- observing -----------------------------------------------------------------------
+
+    def _not_saved(self, feed: FeedRecord, exc: NewswireError) -> None:
+        """One line a minute while polls cannot be saved (Kafka away: every feed fails)."""
+        self._unsaved += 1
+        if time.monotonic() - self._unsaved_at >= 60.0:
+            log.error("polls not saved", polls=self._unsaved, last_feed=feed.url, error=str(exc))
+            self._unsaved, self._unsaved_at = 0, time.monotonic()
+
+    def _report_round(self) -> None:
+        """Hand the round that just went idle to ``on_round`` (rate-limited)."""
+        if not self._round.outcomes or time.monotonic() - self._round_at < ROUND_EVERY_S:
+            return
+        done, self._round, self._round_at = self._round, PollSummary(), time.monotonic()
+        if self.on_round is not None:
+            self.on_round(done, self._next_due())
 
     def _refresh_gauge(self, *, force: bool = False) -> None:
         """Set newswire_feeds{state} when the feeds changed: at most once a second while

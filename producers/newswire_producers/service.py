@@ -41,10 +41,14 @@ from newswire_producers.registry import (
     publish_feeds,
     read_feed_list,
 )
-from newswire_producers.scheduler import Scheduler
+from newswire_producers.scheduler import RoundReport, Scheduler
 from newswire_producers.sharding import RegistryShard
 
 log = get_logger(__name__)
+
+#: On stop, polls in flight get this long to finish (and save their state), then are
+#: cancelled unsaved: the next run polls those feeds again.
+STOP_POLLS_WITHIN_S = 3.0
 
 
 class ProducerService:
@@ -68,11 +72,13 @@ class ProducerService:
         self._producer = producer
         self._fetcher = fetcher
         self._topics = Topics(settings.topic_prefix)
+        metrics.init_producer(self._topics)  # the series dashboards and alerts use, at 0
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._poller: Poller | None = None
         self._scheduler: Scheduler | None = None
         self.last_import: FeedList | None = None
+        self.on_round: RoundReport | None = None  # progress in continuous mode
 
     @classmethod
     async def open(
@@ -116,9 +122,10 @@ class ProducerService:
     def is_ready(self) -> bool:
         return self._scheduler is not None
 
-    async def import_feeds(self, path: Path) -> int:
+    async def import_feeds(self, path: Path) -> tuple[int, int]:
         """Add the feeds listed in ``path`` that the registry lacks; returns how many good
-        entries the file has (all registered now). Bad entries are logged and kept in
+        entries the file has (all registered now) and how many of them were new. Bad
+        entries are logged and kept in
         ``last_import.errors``; a feed already registered keeps its record (pause state,
         moved URL). Raises ConfigError only for a file that cannot be read at all."""
         listed = read_feed_list(path)
@@ -134,7 +141,7 @@ class ProducerService:
         }
         new = [r for r in listed.records if r.feed_id not in known]
         await publish_feeds(self._producer, self._topics.feeds, new)
-        return len(listed.records)
+        return len(listed.records), len(new)
 
     def _ensure_scheduler(self, states: dict[str, FeedState]) -> Scheduler:
         if self._scheduler is None:
@@ -148,8 +155,9 @@ class ProducerService:
                 self._poller,
                 self._metrics,
                 concurrency=s.fetch_concurrency,
-                drain_timeout_s=s.drain_timeout_s,
+                drain_timeout_s=min(s.drain_timeout_s, STOP_POLLS_WITHIN_S),
             )
+            self._scheduler.on_round = self.on_round
         return self._scheduler
 
     async def load(self) -> list[FeedRecord]:
@@ -185,12 +193,15 @@ class ProducerService:
                 self._scheduler.remove(feed_id)
                 self._poller.forget(feed_id)
 
-    async def release_feeds(self, feed_ids: Iterable[str]) -> None:
+    async def release_feeds(self, feed_ids: Iterable[str], *, stopping: bool = False) -> None:
         """Stop owning feeds and return once none of them is being polled (polls in flight
-        get ``drain_timeout_s``, then are cancelled unsaved). Used on a partition revoke."""
+        get ``drain_timeout_s``, or ``STOP_POLLS_WITHIN_S`` when the service is
+        ``stopping``, then are cancelled unsaved). Used on a partition revoke and on stop."""
         ids = list(feed_ids)
         if self._scheduler is not None and self._poller is not None:
-            cancelled = await self._scheduler.release(ids, self._settings.drain_timeout_s)
+            s = self._settings
+            within = min(s.drain_timeout_s, STOP_POLLS_WITHIN_S) if stopping else s.drain_timeout_s
+            cancelled = await self._scheduler.release(ids, within)
             if cancelled:
                 log.warning("polls cancelled on release", polls=cancelled)
             for feed_id in ids:
@@ -199,7 +210,7 @@ class ProducerService:
     async def run_sharded(self, stop: asyncio.Event) -> None:
         """Join the producer group and poll the feeds of the registry partitions held, until
         ``stop``; then leave the group (feeds released, polls in flight finished up to
-        ``drain_timeout_s``). Raises BrokerUnavailable when Kafka does not answer."""
+        ``STOP_POLLS_WITHIN_S``). Raises BrokerUnavailable when Kafka does not answer."""
         scheduler = self._ensure_scheduler({})
         self.shard = RegistryShard(self._settings, self)
         halt = asyncio.Event()  # the scheduler stops after the shard released its feeds

@@ -49,7 +49,7 @@ class Owner(Protocol):
         self, records: Iterable[FeedRecord], states: dict[str, FeedState] | None = None
     ) -> None: ...
 
-    async def release_feeds(self, feed_ids: Iterable[str]) -> None: ...
+    async def release_feeds(self, feed_ids: Iterable[str], *, stopping: bool = False) -> None: ...
 
 
 class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
@@ -103,7 +103,10 @@ class RegistryShard(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafk
 
     async def _close(self) -> None:
         # Stop polling before leaving the group: the next owner may start right after.
-        await self.on_partitions_revoked([])
+        feed_ids = [f for ids in self._owned.values() for f in ids]
+        self._owned.clear()
+        if feed_ids:
+            await self._owner.release_feeds(feed_ids, stopping=True)
         if self._consumer is not None:
             await stop_within(self._consumer.stop, 10)
 

@@ -123,45 +123,131 @@ def test_inspect_prints_json_lines_and_rejects_non_feeds(
     assert len(reason) == 1 and str(page) in reason[0]
 
 
-@pytest.mark.kafka
-def test_run_drains_and_exits_zero_on_sigterm(env: dict[str, str], tmp_path: Path) -> None:
-    feeds = tmp_path / "feeds.txt"
-    feeds.write_text("# nothing reachable: the run just idles\nhttp://127.0.0.1:9/feed.xml\n")
-    env = {**env, "NEWSWIRE_HEALTH_PORT": "0", "NEWSWIRE_TOPIC_PREFIX": f"sigterm-{os.getpid()}"}
-    proc = subprocess.Popen(
-        [*NEWSWIRE, "run", "--feeds", str(feeds)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = ""
-        deadline = time.monotonic() + 60
-        while not url and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if "health on" in line:
-                url = line.split("health on ")[1].split()[0]
-        assert url, "the pipeline never came up"
+ONE_ITEM_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    b"<item><title>One</title><link>https://news.example/1</link><guid>1</guid></item>"
+    b"</channel></rss>"
+)
+
+
+class Run:
+    """``newswire ARGS`` in the background, its output read line by line."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [*NEWSWIRE, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        self.lines: list[str] = []
+
+    def until(self, text: str, timeout_s: float = 60) -> str:
+        """Read output until a line holding ``text``; returns that line."""
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if httpx.get(url, trust_env=False).status_code == 200:
+            line = self.proc.stdout.readline()
+            if not line and self.proc.poll() is not None:
                 break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("never ready")
-        assert (
-            httpx.get(url.replace("/readyz", "/metrics"), trust_env=False).text.count("newswire_")
-            > 20
-        )
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} in:\n{''.join(self.lines)[-3000:]}")
+
+    def finish(self, timeout_s: float) -> tuple[int, str]:
+        """Wait for the exit; returns the exit code and all the output."""
+        out, _ = self.proc.communicate(timeout=timeout_s)
+        return self.proc.returncode, "".join(self.lines) + out
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.mark.kafka
+def test_run_reports_poll_rounds_and_true_counts_and_drains_on_sigterm(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from newswire.app.demo import FeedServer, Route
+
+    env = {
+        **env, "NEWSWIRE_TOPIC_PREFIX": f"sigterm-{os.getpid()}",
+        "NEWSWIRE_FETCH_ALLOW_NETWORKS": "127.0.0.1/32", "NEWSWIRE_POLL_FIRST_SPREAD_S": "0",
+    }  # fmt: skip
+    with FeedServer({"/feed.xml": Route(ONE_ITEM_FEED, "application/rss+xml")}) as server:
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(server.url("/feed.xml") + "\n")
+        run = Run(["run", "--feeds", str(feeds)], env)
+        try:
+            assert "imported 1 new feeds" in run.until("imported")
+            url = run.until("health on").split("health on ")[1].split()[0]
+            deadline = time.monotonic() + 60
+            while httpx.get(url, trust_env=False).status_code != 200:
+                assert time.monotonic() < deadline, "never ready"
+                time.sleep(0.2)
+            metrics = httpx.get(url.replace("/readyz", "/metrics"), trust_env=False).text
+            assert metrics.count("newswire_") > 20
+            line = run.until("polled 1 feeds")
+            assert "polled 1 feeds (ok 1) · 1 items · next poll due " in line, line
+            assert "(in 1" in line  # the next poll: in about NEWSWIRE_POLL_INTERVAL_S (15 min)
+            run.proc.send_signal(signal.SIGTERM)
+            code, out = run.finish(60)
+        finally:
+            run.close()
+    assert code == 0, out[-3000:]
+    summary = next(x for x in out.splitlines() if x.startswith("polls "))
+    assert summary.startswith("polls 1 · items fetched 1 · new 1 · "), summary
+    assert " · stored 1 · " in summary, out[-3000:]
+    assert "stopped; everything fetched was processed (nothing left in Kafka)" in out
+
+
+@pytest.mark.kafka
+def test_ctrl_c_stops_polls_within_seconds_and_drains_and_twice_exits_at_once(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from newswire.app.demo import FeedServer, Route
+
+    env = {
+        **env, "NEWSWIRE_TOPIC_PREFIX": f"sigint-{os.getpid()}",
+        "NEWSWIRE_FETCH_ALLOW_NETWORKS": "127.0.0.1/32", "NEWSWIRE_FETCH_TIMEOUT_S": "120",
+    }  # fmt: skip
+    with (
+        FeedServer({"/feed.xml": Route(ONE_ITEM_FEED, "application/rss+xml")}) as server,
+        _listening() as silent,  # accepts connections, never answers: a poll that hangs
+    ):
+        hanging = f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(f"{server.url('/feed.xml')}\n{hanging}\n")
+        run = Run(["run", "--until-idle", "--feeds", str(feeds)], env)
+        try:
+            run.until("polling 2 feeds")
+            time.sleep(2)  # the answering feed is fetched; the other hangs for 120 s
+            run.proc.send_signal(signal.SIGINT)
+            sent = time.monotonic()
+            code, out = run.finish(60)
+            took = time.monotonic() - sent
+        finally:
+            run.close()
+        assert code == 0, out[-3000:]
+        assert took < 30, f"{took:.0f} s: the hanging poll was not cancelled"
+        assert "SIGINT: stopping (SIGINT again to exit at once)" in out
+        assert "polling stopped; the feeds not polled are polled next run" in out
+        summary = next(x for x in out.splitlines() if x.startswith("feeds "))
+        assert summary.startswith("feeds 2 · items fetched 1 · new 1 · "), summary
+        assert " · stored 1 · " in summary, out[-3000:]
+        assert "nothing left in Kafka" in out
+
+        again = Run(["run", "--until-idle"], env)
+        try:
+            again.until("polling 2 feeds")
+            again.proc.send_signal(signal.SIGINT)
+            again.until("stopping")
+            again.proc.send_signal(signal.SIGINT)
+            code, out = again.finish(10)
+        finally:
+            again.close()
+        assert code == -signal.SIGINT, out[-3000:]
+        assert "SIGINT again: exiting now" in out
 
 
 def test_serve_refuses_unknown_services(env: dict[str, str]) -> None:
@@ -246,6 +332,7 @@ def test_the_demo_says_its_port_is_taken(env: dict[str, str]) -> None:
 def test_version_and_a_read_command_without_a_store(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     env["NEWSWIRE_CONFIG"] = str(tmp_path / "absent.toml")
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")  # the default data dir: <this>/newswire
     version = cli("--version", env=env)
     assert version.stdout.startswith("newswire ") and len(version.stdout.split()) == 2
     elsewhere = tmp_path / "elsewhere"
@@ -255,6 +342,7 @@ def test_version_and_a_read_command_without_a_store(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1
-    assert done.stderr.startswith(f"newswire: no store at {elsewhere.resolve()}/.local/data/")
+    store = (tmp_path / "xdg" / "newswire" / "newswire.db").resolve()
+    assert done.stderr.startswith(f"newswire: no store at {store}:"), done.stderr  # not the cwd
     assert len(done.stderr.strip().splitlines()) == 1
-    assert not (elsewhere / ".local").exists()  # nothing was created
+    assert not (tmp_path / "xdg").exists() and not (elsewhere / ".local").exists()  # no store

@@ -29,6 +29,7 @@ from newswire.settings import Settings
 UNBOUNDED_LABELS = {"url", "feed", "feed_url", "feed_id", "item", "item_id", "link", "id", "title"}
 
 PANELS = {
+    "Stored items": "max(newswire_store_items)",  # the store's count: survives restarts
     "Fetch outcomes": "newswire_fetches_total",
     "304 ratio": "newswire_fetches_total",
     "Items/s per stage": "newswire_stage_records_total",

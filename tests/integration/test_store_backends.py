@@ -244,3 +244,10 @@ async def test_retention_sweeps_in_batches(any_store: ItemStore) -> None:
     any_store.upsert_many([make_item(i, published=now - timedelta(days=i)) for i in range(10)])
     deleted = await sweep(any_store, timedelta(days=4, hours=1), batch=2, now=lambda: now)
     assert deleted == 5 and any_store.count() == 5
+
+
+def test_feed_urls_names_each_feed_of_the_stored_items_once(any_store: ItemStore) -> None:
+    assert any_store.feed_urls() == []
+    feeds = ["https://b.example/rss", "https://a.example/feed.xml", "https://b.example/rss"]
+    any_store.upsert_many([make_item(i, feed_url=url) for i, url in enumerate(feeds)])
+    assert any_store.feed_urls() == ["https://a.example/feed.xml", "https://b.example/rss"]

@@ -9,7 +9,7 @@ The fast subset (unmarked) runs in ``make test``; ``reliability`` tests run with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,17 +26,6 @@ from newswire.settings import Settings
 
 # xdist_group: the separate broker (fixed ports) is started once, by one worker.
 pytestmark = [pytest.mark.kafka, pytest.mark.xdist_group("separate-broker")]
-
-
-@pytest.fixture(scope="session")
-def separate_broker() -> Iterator[SeparateBroker]:
-    """A second single-node broker on 127.0.0.1:19392, the only one faults may touch."""
-    import asyncio
-
-    broker = SeparateBroker()
-    asyncio.run(broker.start())
-    yield broker
-    asyncio.run(broker.stop())
 
 
 @pytest.fixture

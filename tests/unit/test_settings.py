@@ -19,6 +19,72 @@ def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert s.store_url.startswith("sqlite:///")
 
 
+def test_the_data_dir_and_store_do_not_depend_on_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    home, xdg = tmp_path / "home", tmp_path / "xdg"
+    for name in ("NEWSWIRE_DATA_DIR", "NEWSWIRE_STORE_URL", "NEWSWIRE_CONFIG", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)  # no newswire.toml here
+
+    def resolved() -> tuple[Path, str]:
+        s = load_settings()
+        return s.data_dir, s.store_url
+
+    # Neither set: ~/.local/share/newswire, whatever the current directory.
+    expected = home / ".local" / "share" / "newswire"
+    assert resolved() == (expected, f"sqlite:///{expected}/newswire.db")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert resolved() == (expected, f"sqlite:///{expected}/newswire.db")
+    # XDG_DATA_HOME when absolute (a relative one is invalid by the XDG spec: ignored).
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/share")
+    assert resolved()[0] == expected
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    assert resolved() == (xdg / "newswire", f"sqlite:///{xdg}/newswire/newswire.db")
+    # NEWSWIRE_DATA_DIR beats both; the default store follows it.
+    monkeypatch.setenv("NEWSWIRE_DATA_DIR", str(tmp_path / "data"))
+    assert resolved() == (tmp_path / "data", f"sqlite:///{tmp_path}/data/newswire.db")
+    monkeypatch.setenv("NEWSWIRE_DATA_DIR", "~/news")  # a config file has no shell to expand ~
+    assert resolved() == (home / "news", f"sqlite:///{home}/news/newswire.db")
+    # NEWSWIRE_STORE_URL, when set, is used as it is.
+    monkeypatch.setenv("NEWSWIRE_STORE_URL", "postgresql://news@db:5432/newswire")
+    assert resolved() == (home / "news", "postgresql://news@db:5432/newswire")
+    # And nothing was created anywhere.
+    assert not home.exists() and not xdg.exists()
+    assert not (tmp_path / ".local").exists() and not (elsewhere / ".local").exists()
+
+
+def test_the_demo_says_where_its_store_is_when_not_in_the_default_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from newswire.app.demo.run import next_steps
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    read = "Next: .venv/bin/newswire search <words>   then   .venv/bin/newswire show <id>"
+    assert next_steps(Settings(data_dir=tmp_path / "xdg" / "newswire")) == [read]
+    checkout = tmp_path / "my checkout" / ".local" / "data"  # make demo's
+    assert next_steps(Settings(data_dir=checkout)) == [
+        f"The data is in {checkout}, not in the default data directory:",
+        f"  export NEWSWIRE_DATA_DIR='{checkout}'",
+        read,
+    ]
+
+
+def test_no_home_directory_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NEWSWIRE_DATA_DIR", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    with pytest.raises(ConfigError, match="set NEWSWIRE_DATA_DIR"):
+        Settings()
+
+
 def test_file_then_env_then_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = tmp_path / "newswire.toml"
     config.write_text('topic_prefix = "fromfile"\npoll_interval_s = 60\nlog_level = "DEBUG"\n')

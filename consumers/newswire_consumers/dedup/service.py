@@ -51,7 +51,10 @@ def open_seen_store(settings: Settings) -> tuple[SeenStore, str]:
 async def open_dedup(settings: Settings, metrics: Metrics, stack: AsyncExitStack) -> DedupStage:
     seen, backend = open_seen_store(settings)
     stack.push_async_callback(seen.aclose)
-    return DedupStage(seen, metrics, backend=backend)
+    stage = DedupStage(seen, metrics, backend=backend)
+    t = Topics(settings.topic_prefix)
+    metrics.init_stage(stage.name, stage.outcomes, publishes=(t.unique, t.dlq(t.raw)))
+    return stage
 
 
 SERVICE = StageService(

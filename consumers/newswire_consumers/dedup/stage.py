@@ -42,6 +42,7 @@ class DedupStage:
     hook point ``seen_store_written`` (where the crash-safety tests exit, hooks.py)."""
 
     name = "dedup"
+    outcomes = tuple(v.value for v in Verdict)  # newswire_stage_records_total{outcome}
 
     def __init__(
         self,

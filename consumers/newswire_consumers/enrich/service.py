@@ -14,7 +14,7 @@ from newswire.fetch.fetcher import Fetcher
 from newswire.fetch.policy import fetch_policy
 from newswire.kafka.stage import StageService
 from newswire.metrics import Metrics
-from newswire.settings import Settings
+from newswire.settings import Settings, Topics
 from newswire_consumers.enrich import language
 from newswire_consumers.enrich.fulltext import ArticleSource, FulltextPolicy
 from newswire_consumers.enrich.page_cache import PageCache
@@ -39,7 +39,10 @@ async def open_enrich(settings: Settings, metrics: Metrics, stack: AsyncExitStac
             per_host=settings.enrich_fetch_per_host,
             concurrency=settings.enrich_fetch_concurrency,
         )
-    return EnrichStage(metrics, policy=policy, articles=articles)
+    stage = EnrichStage(metrics, policy=policy, articles=articles)
+    t = Topics(settings.topic_prefix)
+    metrics.init_stage(stage.name, stage.outcomes, publishes=(t.enriched, t.dlq(t.unique)))
+    return stage
 
 
 SERVICE = StageService(

@@ -36,6 +36,7 @@ def feed_words(item: Item) -> int:
 
 class EnrichStage:
     name = "enrich"
+    outcomes = ("enriched",)  # newswire_stage_records_total{outcome}
 
     def __init__(
         self,
@@ -51,6 +52,8 @@ class EnrichStage:
         steps = self._metrics.enrich_step_seconds
         self._timers = {name: steps.labels(name) for name, _ in STEPS}
         self._failures = self._metrics.enrich_step_failures
+        for name, _ in STEPS:  # at 0 from the start, not from the first failure
+            self._failures.labels(name)
 
     async def process(self, batch: Sequence[Incoming]) -> list[Result]:
         statuses = await asyncio.to_thread(self._plan, batch)

@@ -270,6 +270,9 @@ class PostgresStore(Closing):
     def count(self) -> int:
         return int(self._fetch("SELECT count(*) FROM items", ())[0][0])
 
+    def feed_urls(self) -> list[str]:
+        return [url for (url,) in self._fetch("SELECT DISTINCT feed_url FROM items ORDER BY 1", ())]
+
     def iter_items(self, *, batch: int = 500) -> Iterator[Item]:
         """Every item, oldest first; keyset pages of ``batch`` (not a snapshot)."""
         if batch < 1:

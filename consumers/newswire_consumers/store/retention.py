@@ -27,8 +27,10 @@ async def sweep(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     metrics: Metrics | None = None,
     backend: str = "sqlite",
+    on_deleted: Callable[[int], None] | None = None,
 ) -> int:
     """Delete every item older than ``now() - max_age``; return how many were deleted.
+    ``on_deleted`` hears each batch's count (the store stage's item total).
 
     Raises :class:`StoreUnavailable` if the database goes away (batches already deleted
     stay deleted; the next sweep goes on from there).
@@ -40,6 +42,8 @@ async def sweep(
         total += deleted
         if metrics is not None:
             metrics.store_retention_deleted.labels(backend).inc(deleted)
+        if on_deleted is not None:
+            on_deleted(deleted)
         if deleted < batch:
             return total
         await asyncio.sleep(0)  # let the stage's transactions in between
@@ -53,12 +57,20 @@ async def run_retention(
     batch: int,
     metrics: Metrics | None = None,
     backend: str = "sqlite",
+    on_deleted: Callable[[int], None] | None = None,
 ) -> None:
     """:func:`sweep` now and every ``interval_s`` seconds until cancelled; a database that
     is down only skips a sweep."""
     while True:
         try:
-            deleted = await sweep(store, max_age, batch=batch, metrics=metrics, backend=backend)
+            deleted = await sweep(
+                store,
+                max_age,
+                batch=batch,
+                metrics=metrics,
+                backend=backend,
+                on_deleted=on_deleted,
+            )
             if deleted:
                 log.info("retention deleted items", deleted=deleted, max_age_days=max_age.days)
         except StoreUnavailable as exc:

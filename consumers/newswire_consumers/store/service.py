@@ -3,7 +3,8 @@
 ``sqlite:///path`` selects the embedded SQLite store, ``postgresql://...`` PostgreSQL.
 Besides the stage it runs two background tasks, cancelled when the service stops: a
 database probe every ``store_health_interval_s`` (so ``/readyz`` follows the database even
-while no records arrive) and, when ``retention_days`` > 0, the retention sweep.
+while no records arrive; it also recounts ``newswire_store_items`` now and then) and, when
+``retention_days`` > 0, the retention sweep.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from newswire.kafka.stage import StageService
 from newswire.metrics import Metrics
-from newswire.settings import Settings
+from newswire.settings import Settings, Topics
 from newswire_consumers.store.retention import run_retention
 from newswire_consumers.store.stage import StoreStage
 from newswire_consumers.store.store import open_store_url
@@ -41,11 +42,15 @@ def _background(stack: AsyncExitStack, coro: Coroutine[Any, Any, None]) -> None:
 
 async def open_store(settings: Settings, metrics: Metrics, stack: AsyncExitStack) -> StoreStage:
     """Open the store (it reconnects by itself; a database down at start makes the
-    service not-ready, not failed) and start the probe and retention tasks."""
+    service not-ready, not failed), count its items, and start the probe and retention
+    tasks."""
     store = open_store_url(settings.store_url)
     stack.callback(store.close)
     backend = backend_name(settings.store_url)
     stage = StoreStage(store, metrics, backend=backend, batch_max=settings.store_batch_max)
+    t = Topics(settings.topic_prefix)
+    metrics.init_stage(stage.name, stage.outcomes, publishes=(t.dlq(t.enriched),))
+    await stage.count_items()  # down: the probe counts once the database answers
     _background(stack, stage.probe_forever(settings.store_health_interval_s))
     if settings.retention_days > 0:
         _background(
@@ -57,6 +62,7 @@ async def open_store(settings: Settings, metrics: Metrics, stack: AsyncExitStack
                 batch=settings.retention_batch,
                 metrics=metrics,
                 backend=backend,
+                on_deleted=stage.items_deleted,
             ),
         )
     return stage

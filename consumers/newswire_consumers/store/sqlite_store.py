@@ -362,6 +362,10 @@ class SqliteStore(Closing):
         """How many items are stored."""
         return int(self._query("SELECT count(*) FROM items", ())[0][0])
 
+    def feed_urls(self) -> list[str]:
+        """The feeds the stored items come from (``feed_url``), sorted; read from an index."""
+        return [url for (url,) in self._query("SELECT DISTINCT feed_url FROM items ORDER BY 1", ())]
+
     def iter_items(self, *, batch: int = 500) -> Iterator[Item]:
         """Every item, oldest first by published time (fetched time when unpublished).
 

@@ -9,11 +9,21 @@ holds the batch (fetches nothing more: no unbounded buffering), backs off and re
 and meanwhile :meth:`StoreStage.is_ready` is false, which the runner ANDs into ``/readyz``.
 Transactions are at most ``store_batch_max`` items; a batch retried after some of its
 transactions committed rewrites nothing (those items come back ``unchanged``).
+
+``newswire_store_items`` (a total that survives restarts, unlike a counter) is
+set by one COUNT when the stage opens, then kept current without a COUNT per batch: plus
+the rows each transaction inserted, minus what retention deleted. Replicas sharing one
+PostgreSQL each add only their own inserts, so the probe counts again every
+``recount_interval_s``: every replica then reports the database's total, within that
+interval (the dashboard takes their max). A COUNT never overlaps this stage's own
+transactions; a retention batch committed during a COUNT may leave the total off by that
+batch until the next COUNT.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Sequence
 
@@ -50,6 +60,7 @@ class StoreStage:
     thread."""
 
     name = "store"
+    outcomes = ("stored", "alias")  # newswire_stage_records_total{outcome}
 
     def __init__(
         self,
@@ -58,13 +69,24 @@ class StoreStage:
         *,
         backend: str = "sqlite",
         batch_max: int = 500,
+        recount_interval_s: float = 300.0,
     ) -> None:
         self._store = store
-        self._metrics = metrics or Metrics()
+        self._metrics = m = metrics or Metrics()
         self._backend = backend
         self._batch_max = batch_max
         self._db_up = True
-        self._metrics.store_db_up.labels(backend).set(1)
+        m.store_db_up.labels(backend).set(1)
+        for field in dataclasses.fields(UpsertResult):  # inserted, updated, unchanged at 0
+            m.store_rows.labels(backend, field.name)
+        m.store_batch_items.labels(backend)
+        m.store_upsert_seconds.labels(backend)
+        m.store_retention_deleted.labels(backend)
+        # Not created before the first COUNT: an unknown total is no data, never 0.
+        self._items = m.store_items
+        self._recount_s = recount_interval_s
+        self._counted_at: float | None = None  # monotonic time of the last COUNT
+        self._writing = asyncio.Lock()  # a COUNT never overlaps this stage's writes
 
     def is_ready(self) -> bool:
         """False from a failed database call until the next successful one."""
@@ -84,8 +106,9 @@ class StoreStage:
         at all, and the uncommitted offsets make the runner deliver the batch again.
         """
         items, results = split_aliases(batch)
-        for start in range(0, len(items), self._batch_max):
-            await self._upsert(items[start : start + self._batch_max])
+        async with self._writing:
+            for start in range(0, len(items), self._batch_max):
+                await self._upsert(items[start : start + self._batch_max])
         return results
 
     async def _upsert(self, items: list[Item]) -> UpsertResult:
@@ -103,16 +126,44 @@ class StoreStage:
         m.store_rows.labels(backend, "inserted").inc(result.inserted)
         m.store_rows.labels(backend, "updated").inc(result.updated)
         m.store_rows.labels(backend, "unchanged").inc(result.unchanged)
+        if self._counted_at is not None:  # else the first COUNT, after this, takes them in
+            self._items.labels(backend).inc(result.inserted)
         return result
 
+    async def count_items(self) -> bool:
+        """Set ``newswire_store_items`` from one COUNT, between this stage's transactions.
+        Returns False, leaving the gauge as it was and the stage not ready, when the
+        database is down."""
+        async with self._writing:
+            try:
+                n = await asyncio.to_thread(self._store.count)
+            except StoreUnavailable:
+                self._set_up(False)
+                return False
+            self._items.labels(self._backend).set(n)
+            self._counted_at = time.monotonic()
+        self._set_up(True)
+        return True
+
+    def items_deleted(self, n: int) -> None:
+        """Retention deleted ``n`` items: take them off ``newswire_store_items`` (once
+        counted; the first COUNT sees the deletions itself)."""
+        if self._counted_at is not None and n:
+            self._items.labels(self._backend).dec(n)
+
     async def probe(self) -> bool:
-        """Ping the database (so ``/readyz`` follows it while idle too); returns whether up."""
+        """Ping the database (so ``/readyz`` follows it while idle too); returns whether up.
+        Counts the items when they were never counted (the database was down at open) or
+        the last COUNT is ``recount_interval_s`` old."""
         try:
             await asyncio.to_thread(self._store.ping)
         except StoreUnavailable:
             self._set_up(False)
             return False
         self._set_up(True)
+        at = self._counted_at
+        if at is None or time.monotonic() - at >= self._recount_s:
+            return await self.count_items()
         return True
 
     async def probe_forever(self, interval_s: float) -> None:

@@ -117,6 +117,10 @@ class ItemStore(Protocol):
         """How many items are stored."""
         ...
 
+    def feed_urls(self) -> list[str]:
+        """The distinct ``feed_url`` of the stored items (the feeds they come from), sorted."""
+        ...
+
     def iter_items(self, *, batch: int = 500) -> Iterator[Item]:
         """Every item, oldest first, read ``batch`` rows at a time (bounded memory)."""
         ...

@@ -39,20 +39,34 @@ def settings(**overrides: Any) -> Settings:
     return loaded
 
 
+def _on_signal(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, sig: signal.Signals) -> None:
+    if not stop.is_set():
+        print(f"newswire: {sig.name}: stopping ({sig.name} again to exit at once)", file=sys.stderr)
+        stop.set()
+        return
+    print(f"newswire: {sig.name} again: exiting now", file=sys.stderr)
+    for each in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(each)
+    signal.signal(sig, signal.SIG_DFL)
+    signal.raise_signal(sig)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     print(f"newswire: {message}", file=sys.stderr)
     raise SystemExit(code)
 
 
 def run_async(coro: Coroutine[Any, Any, T], *, stop: asyncio.Event | None = None) -> T:
-    """Run ``coro``; SIGTERM and SIGINT set ``stop`` (graceful drain) when one is given.
-    Newswire errors end the command with a one-line reason."""
+    """Run ``coro``; when ``stop`` is given, the first SIGTERM or SIGINT sets it (a graceful
+    stop) and a second one ends the process at once, by that signal's default action (exit
+    status 128 + the signal's number; nothing committed is lost, what was not committed is
+    processed by the next run). Newswire errors end the command with a one-line reason."""
 
     async def main() -> T:
         if stop is not None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, _on_signal, loop, stop, sig)
         return await coro
 
     try:

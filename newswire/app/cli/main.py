@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from newswire.app.cli import status as ops_status
 from newswire.app.cli import tail as ops_tail
 from newswire.app.cli.inspect import inspect_command
 from newswire.log import configure_logging
+
+if TYPE_CHECKING:
+    from newswire.app.pipeline import RunSummary
 
 app = typer.Typer(
     name="newswire",
@@ -79,8 +82,10 @@ def run(
         ),
     ] = False,
 ) -> None:
-    """Run every service of the pipeline on this machine until stopped (SIGTERM/Ctrl-C drain
-    in-flight work, commit it and exit 0)."""
+    """Run every service of the pipeline on this machine until stopped. The first
+    SIGTERM/Ctrl-C stops polling within seconds, lets the stages process what was fetched
+    (up to NEWSWIRE_DRAIN_TIMEOUT_S), says what is left in Kafka and exits 0; a second one
+    exits at once (what was not committed is processed by the next run)."""
     from newswire.app.pipeline import run_pipeline
 
     settings = common.settings()
@@ -91,8 +96,9 @@ def run(
         ),
         stop=stop,
     )
+    polls = sum(summary.fetch_outcomes.values())
     parts = {
-        "feeds": summary.feeds,
+        "feeds" if until_idle else "polls": summary.feeds if until_idle else polls,
         "items fetched": summary.items_fetched,
         "new": summary.outcome("dedup", "created"),
         "updated": summary.outcome("dedup", "updated"),
@@ -101,11 +107,24 @@ def run(
         "stored": summary.outcome("store", "stored"),
         "dead-lettered": summary.dead_lettered,
     }
-    typer.echo(" · ".join(f"{k} {v}" for k, v in parts.items()) + f" · {summary.seconds:.1f} s")
+    typer.echo(" · ".join(f"{k} {v:,}" for k, v in parts.items()) + f" · {summary.seconds:.1f} s")
+    if summary.interrupted:
+        typer.echo(left_line(summary))
     if until_idle and summary.nothing_fetched:
         common.fail(
             f"no feed could be fetched ({summary.fetch_words}); see `newswire feeds list`", code=3
         )
+
+
+def left_line(summary: RunSummary) -> str:
+    """What an interrupted run left for the next one."""
+    if not summary.left:
+        return "stopped; could not count what is left in Kafka (is the broker away?)"
+    total = sum(summary.left.values())
+    if not total:
+        return "stopped; everything fetched was processed (nothing left in Kafka)"
+    each = ", ".join(f"{stage} {n:,}" for stage, n in summary.left.items() if n)
+    return f"stopped; {total:,} records left in Kafka for the next run ({each})"
 
 
 @app.command()

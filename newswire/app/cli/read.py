@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -60,16 +61,39 @@ def _when(value: str | None, option: str) -> datetime | None:
 
 
 def _filter(
-    feed: str | None, language: str | None, since: str | None, until: str | None, story: str | None
+    language: str | None, since: str | None, until: str | None, story: str | None
 ) -> ItemFilter:
+    """The filter of the options (the feed is resolved against the store later)."""
     from newswire_consumers.store.store import ItemFilter
 
     return ItemFilter(
-        feed_url=feed,
         language=language,
         since=_when(since, "--since"),
         until=_when(until, "--until"),
         story_id=story,
+    )
+
+
+def feed_url_of(store: ItemStore, feed: str) -> str:
+    """The feed URL ``--feed`` names: a URL as it is, or the id of a feed the stored items
+    come from (as `newswire feeds list` prints it: 16 hex digits or a unique prefix of 4+).
+    Ends the command with a one-line reason when no stored feed, or several, match."""
+    if "://" in feed:
+        return feed
+    from newswire_producers.normalize.identity import feed_id_for  # what set item.feed_id
+
+    key = feed.strip().lower()
+    urls = store.feed_urls()
+    ids = {url: feed_id_for(url) for url in urls}
+    exact = [url for url in urls if ids[url] == key]
+    matches = exact or [url for url in urls if len(key) >= 4 and ids[url].startswith(key)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        common.fail(f"--feed {feed!r} matches {len(matches)} stored feeds; give more of the id")
+    common.fail(
+        f"--feed {feed!r}: no stored item comes from a feed with this id (give the id "
+        "`newswire feeds list` shows, 4+ characters of it, or the feed URL)"
     )
 
 
@@ -79,7 +103,12 @@ def search(
         int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
     ] = 20,
     feed: Annotated[
-        str | None, typer.Option("--feed", help="Only items from this feed URL.")
+        str | None,
+        typer.Option(
+            "--feed",
+            help="Only items from this feed: its id as `newswire feeds list` shows it (or a "
+            "unique prefix of 4+ characters), or its URL.",
+        ),
     ] = None,
     language: Annotated[
         str | None, typer.Option("--language", help="Only items in this language (en: en-*).")
@@ -100,8 +129,10 @@ def search(
     matches (table output)."""
     from newswire.app.render import format_hits_table
 
-    where = _filter(feed, language, since, until, story)
+    where = _filter(language, since, until, story)
     with _open_store() as store:
+        if feed is not None:
+            where = replace(where, feed_url=feed_url_of(store, feed))
         hits = store.search(" ".join(words), limit=limit, where=where)
     if as_json:
         for hit in hits:

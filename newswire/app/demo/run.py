@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,7 +26,7 @@ from newswire.app.pipeline import RunSummary, counter_values, run_pipeline
 from newswire.errors import BrokerUnavailable, PortInUse
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.metrics import Metrics
-from newswire.settings import Settings
+from newswire.settings import Settings, default_data_dir
 from newswire_consumers.dedup.service import seen_store_path
 from newswire_consumers.store.sqlite_store import SqliteStore
 
@@ -124,7 +125,23 @@ async def run_demo(settings: Settings, *, echo: Echo, fresh: bool = False) -> bo
     unique = site.unique_links()
     found = len(unique & stored_links)
     _print_summary(echo, summary, len(unique), found, in_store, time.monotonic() - started)
+    for line in next_steps(settings):
+        echo(line)
     return found == len(unique)
+
+
+def next_steps(settings: Settings) -> list[str]:
+    """What to run next. When the data directory is not the default one (`make demo` keeps
+    the demo in the checkout), first the export the read commands need to find the store."""
+    read = "Next: .venv/bin/newswire search <words>   then   .venv/bin/newswire show <id>"
+    if settings.data_dir == default_data_dir():
+        return [read]
+    where = shlex.quote(str(settings.data_dir))
+    return [
+        f"The data is in {settings.data_dir}, not in the default data directory:",
+        f"  export NEWSWIRE_DATA_DIR={where}",
+        read,
+    ]
 
 
 def _stored_links(store_url: str, base_url: str) -> tuple[set[str], int]:
@@ -150,4 +167,3 @@ def _print_summary(
     echo(f"  demo stories stored  {stored} of {unique} ({in_store} items in the store)")
     echo(f"  seconds              {seconds:.1f}")
     echo("")
-    echo("Next: .venv/bin/newswire search <words>   then   .venv/bin/newswire show <id>")
