@@ -17,6 +17,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from newswire.terminal import for_terminal
+
 
 class _Stderr:
     """Whatever ``sys.stderr`` is when a line is written, not when logging was configured
@@ -60,8 +62,10 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         shared.append(structlog.processors.format_exc_info)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    # On a console, feed text in a log line reaches a terminal: through the output filter.
+    safe: list[structlog.types.Processor] = [] if fmt == "json" else [_terminal_safe]
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[*shared, *safe, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=_NamedPrintLoggerFactory(_Stderr()),
         cache_logger_on_first_use=False,
@@ -76,7 +80,11 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
                 structlog.stdlib.add_logger_name,
                 timestamper,
             ],
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *safe,
+                renderer,
+            ],
         )
     )
     handler.addFilter(client_noise)
@@ -105,6 +113,15 @@ def quiet_client_noise() -> None:
     logger = logging.getLogger("aiokafka.consumer.group_coordinator")
     if _RETRIED not in logger.filters:
         logger.addFilter(_RETRIED)
+
+
+def _terminal_safe(
+    logger: Any, method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """Console mode: every text value of a log line through the terminal output filter
+    (JSON lines escape controls themselves)."""
+    del logger, method
+    return {k: for_terminal(v) if isinstance(v, str) else v for k, v in event.items()}
 
 
 class ClientNoise(logging.Filter):

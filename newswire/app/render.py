@@ -1,8 +1,8 @@
 """Stored items rendered for people: a plain-text article and a table of search hits
 (the body text is the store's: :mod:`newswire_consumers.store.text`).
 
-Feed text is untrusted: before it reaches a terminal, C0/C1 control characters (ANSI
-escape sequences start with one) and bidirectional overrides are removed, and table cells
+Feed text is untrusted: before it reaches a terminal it passes the one output filter
+(:mod:`newswire.terminal`: controls, bidi and invisible characters removed), and table cells
 are :class:`rich.text.Text`, never console markup.
 """
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from newswire.terminal import for_terminal, one_line
 from newswire_consumers.store.text import author_names, body_text
 from newswire_schemas.item import Item
 
@@ -27,19 +28,12 @@ MIN_WIDTH = 20
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Everything a terminal may interpret except tab and newline, plus the Unicode bidi
-# controls used to make text display differently from what it is ("Trojan Source").
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def format_date(value: datetime) -> str:
     """``Sat 28 Nov 2026 14:05 UTC``: English names whatever the process locale is."""
     v = value.astimezone(UTC)
     return f"{_DAYS[v.weekday()]} {v.day} {_MONTHS[v.month - 1]} {v.year} {v:%H:%M} UTC"
-
-
-def _safe(text: str) -> str:
-    return _UNSAFE.sub("", text)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -68,7 +62,7 @@ def render_article(item: Item, *, width: int = 80) -> str:
     def wrap(text: str) -> list[str]:
         return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
-    title_lines = wrap(" ".join(_safe(item.title).split()) or "(untitled)")
+    title_lines = wrap(" ".join(for_terminal(item.title).split()) or "(untitled)")
     lines = [*title_lines, "=" * min(width, max(len(line) for line in title_lines))]
 
     byline: list[str] = []
@@ -80,16 +74,16 @@ def render_article(item: Item, *, width: int = 80) -> str:
         byline.append(format_date(item.published))
     # Break the byline between its parts, so a date is never split across lines.
     packed: list[str] = []
-    for part in (_safe(p) for p in byline):
+    for part in (for_terminal(p) for p in byline):
         if packed and len(joined := f"{packed[-1]} · {part}") <= width:
             packed[-1] = joined
         else:
             packed.append(part)
     lines += [line for chunk in packed for line in wrap(chunk)]
 
-    for paragraph in _paragraphs(_safe(body_text(item))):
+    for paragraph in _paragraphs(for_terminal(body_text(item))):
         lines += ["", *wrap(paragraph)]
-    lines += ["", f"Source: {_safe(item.link or item.feed_url)}"]
+    lines += ["", f"Source: {for_terminal(item.link or item.feed_url)}"]
     return "\n".join(lines)
 
 
@@ -112,7 +106,7 @@ def format_hits_table(hits: Iterable[SearchHit]) -> Table:
         table.add_row(
             Text(item.item_id[:12]),
             Text(published),
-            Text(_safe(item.feed_title or item.feed_url)),
-            Text(_safe(" ".join(item.title.split()) or "(untitled)")),
+            Text(one_line(item.feed_title or item.feed_url)),
+            Text(" ".join(one_line(item.title).split()) or "(untitled)"),
         )
     return table

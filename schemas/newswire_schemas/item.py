@@ -21,6 +21,7 @@ class QualityFlag(StrEnum):
     DATE_UNPARSEABLE = "date_unparseable"
     GUID_MISSING = "guid_missing"
     GUID_REPEATED = "guid_repeated"
+    GUID_UNSAFE_DROPPED = "guid_unsafe_dropped"  # a javascript:/data: guid is not published
     LINK_MISSING = "link_missing"
     LINK_UNSAFE_DROPPED = "link_unsafe_dropped"
     TITLE_MISSING = "title_missing"
@@ -28,6 +29,7 @@ class QualityFlag(StrEnum):
     ENCODING_REPAIRED = "encoding_repaired"
     FEED_MALFORMED = "feed_malformed"
     HTML_SANITIZED = "html_sanitized"
+    MARKUP_FLATTENED = "markup_flattened"  # nesting deeper than the sanitizer's cap flattened
     CONTENT_MISSING = "content_missing"
     ENRICHMENT_INCOMPLETE = "enrichment_incomplete"
 

@@ -79,12 +79,27 @@ async def test_items_search_and_filters(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=51", "limit=x", "since=yesterday", "cursor=zzz", "q=a&cursor=k:1"]
-)
+    "query",
+    [
+        "limit=0", "limit=51", "limit=x", "since=yesterday", "cursor=zzz", "q=a&cursor=k:1",
+        # Edge input that once answered 500 or 503: a digit int() refuses, an offset past
+        # the backends' integer range, the ends of the date range with an offset, a NUL.
+        "limit=%C2%B2", "q=a&cursor=s:%C2%B2", "q=a&cursor=s:99999999999999999999",
+        "limit=99999999999999999999", "since=0001-01-01T00:00:00%2B01:00",
+        "until=9999-12-31T23:59:59-01:00", "q=%00", "feed=%00", "language=a%00",
+        "story=%00", "cursor=k:%00",
+    ],
+)  # fmt: skip
 async def test_bad_parameters_are_400(client: httpx.AsyncClient, query: str) -> None:
     response = await client.get(f"/items?{query}")
     assert response.status_code == 400, response.text
     assert query.split("=")[0].split("&")[-1] in response.json()["error"] or "cursor" in query
+
+
+@pytest.mark.parametrize("path", ["/items/%00", "/stories/a%00b", "/read/%00"])
+async def test_a_nul_in_a_path_is_400(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 400, response.text
 
 
 async def test_item_story_and_not_found(client: httpx.AsyncClient) -> None:

@@ -5,6 +5,7 @@ pause, resume, remove."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -259,3 +260,32 @@ def test_an_unreadable_feed_list_is_an_error(tmp_path: Path, text: str) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError):
         read_feed_list(path)
+
+
+# 8-bit CSI and OSC, a 7-bit erase, DEL, a bidi override, an isolate, a zero-width space, a
+# line separator and rich markup: what a hostile feed title carries to a terminal.
+HOSTILE_TITLE = (
+    "News \x9b2J\x9d0;x\x9c\x1b[2J\x7f \u202eevil \u2066i\u2069 z\u200bw \u2028 [red]r[/red]"
+)
+TERMINAL_RAW = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+
+@pytest.mark.kafka
+def test_feed_text_reaches_the_terminal_filtered_and_json_keeps_it(
+    server: FeedServer, env: dict[str, str]
+) -> None:
+    url = server.url("/feed.xml")
+    added = cli("feeds", "add", url, "--title", HOSTILE_TITLE, "--no-check", env=env).stdout
+    for out in (
+        added,
+        cli("feeds", "list", env=env).stdout,
+        cli("feeds", "show", url, env=env).stdout,
+    ):
+        assert not TERMINAL_RAW.search(out.replace("\n", "")), repr(out)
+        assert "[red]r[/red]" in out  # markup from data is printed as written
+    (row,) = listed(env)
+    assert row["feed"]["title"] == HOSTILE_TITLE  # type: ignore[index]  # lossless
+    raw = cli("feeds", "list", "--json", env=env).stdout
+    assert not TERMINAL_RAW.search(raw.replace("\n", "")) and "\\u009b" in raw

@@ -58,6 +58,8 @@ def _build(d: Draft, now: datetime, failed: tuple[str, ...]) -> Item:
         flags.add(ENRICHMENT_INCOMPLETE)
     if d.sanitized_changed:
         flags.add(QualityFlag.HTML_SANITIZED.value)
+    if d.markup_flattened:
+        flags.add(QualityFlag.MARKUP_FLATTENED.value)
     if "sanitize" in failed:
         # Never let unsanitized HTML out: without a sanitized body, publish none.
         html, summary, text = "", "", d.text

@@ -39,6 +39,7 @@ class Draft:
     html: str = ""  # sanitized
     summary: str = ""  # sanitized
     sanitized_changed: bool = False
+    markup_flattened: bool = False
     text: str = ""
     text_source: str = "feed"
     words: int = 0
@@ -60,6 +61,7 @@ def sanitize_html(d: Draft) -> Draft:
         html=body.html,
         summary=summary.html,
         sanitized_changed=body.changed or summary.changed,
+        markup_flattened=body.flattened or summary.flattened,
         text_source="article" if d.article else "feed",
     )
 

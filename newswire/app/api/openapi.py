@@ -15,13 +15,17 @@ _ERROR = {
 }
 
 
+# Text parameters: anything but a NUL character (a 400 names the parameter).
+_TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
+
+
 def _param(name: str, description: str, **schema: Any) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": False,
         "description": description,
-        "schema": schema or {"type": "string"},
+        "schema": schema or _TEXT,
     }
 
 
@@ -31,12 +35,12 @@ def _path_id(description: str) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": description,
-        "schema": {"type": "string"},
+        "schema": _TEXT,
     }
 
 
-def openapi_document(version: str) -> dict[str, Any]:
-    """The document; ``version`` is newswire's version."""
+def openapi_document(version: str, page_max: int = 100) -> dict[str, Any]:
+    """The document; ``version`` is newswire's version, ``page_max`` the largest page."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -54,10 +58,20 @@ def openapi_document(version: str) -> dict[str, Any]:
                         _param("q", "Words that must all appear (title, body, authors...)"),
                         _param("feed", "Only items of this feed URL"),
                         _param("language", "Language tag; `en` also matches `en-gb`"),
-                        _param("since", "RFC 3339 time or date: published at or after"),
-                        _param("until", "RFC 3339 time or date: published before"),
+                        _param(
+                            "since",
+                            "RFC 3339 time or date: published at or after",
+                            type="string",
+                            format="date-time",
+                        ),
+                        _param(
+                            "until",
+                            "RFC 3339 time or date: published before",
+                            type="string",
+                            format="date-time",
+                        ),
                         _param("story", "Only items of this story id"),
-                        _param("limit", "Page size", type="integer", minimum=1),
+                        _param("limit", "Page size", type="integer", minimum=1, maximum=page_max),
                         _param("cursor", "`next_cursor` of the previous page"),
                     ],
                     "responses": {

@@ -6,14 +6,13 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from newswire.app.cli import common
 from newswire.errors import ConfigError
+from newswire.terminal import for_rich, json_line
 
 if TYPE_CHECKING:
     from newswire.app.ops.names import StageTopics
@@ -73,7 +72,7 @@ def dlq_list(
     rows = rows[-limit:]
     if as_json:
         for row in rows:
-            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+            sys.stdout.buffer.write(json_line(row) + b"\n")
         return
     table = Table(title=f"{names.dlq}: {total} dead letters", title_justify="left")
     for col in ("offset", "from", "reason", "message", "time", "replayed"):
@@ -82,8 +81,8 @@ def dlq_list(
         table.add_row(
             str(row["dlq_offset"]),
             f"{row['original_topic']}:{row['original_partition']}:{row['original_offset']}",
-            escape(row["reason"]),
-            escape(row["message"][:100]),
+            for_rich(row["reason"]),
+            for_rich(row["message"][:100]),
             row["time"][:19],
             "yes" if row["replayed"] else "no",
         )
@@ -126,7 +125,7 @@ def dlq_replay(
         "published": report.published,
     }
     if as_json:
-        sys.stdout.buffer.write(orjson.dumps(summary) + b"\n")
+        sys.stdout.buffer.write(json_line(summary) + b"\n")
         return
     which = f" with reason {reason}" if reason else ""
     if dry_run:

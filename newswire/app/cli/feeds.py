@@ -17,8 +17,10 @@ import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from newswire.app.cli import common
+from newswire.terminal import json_line, one_line
 
 if TYPE_CHECKING:
     from newswire_producers.feed_state import FeedState
@@ -61,13 +63,13 @@ def add(
     added = common.run_async(feeds.add(common.settings(), url, title, check=check))
     if added.existing is not None:
         e = added.existing
-        typer.echo(f"already registered: {e.feed_id} {e.url} ({e.status})")
+        typer.echo(one_line(f"already registered: {e.feed_id} {e.url} ({e.status})"))
         return
     record = added.record
     if added.page:
-        typer.echo(f"found {record.url} on {added.page}")
+        typer.echo(one_line(f"found {record.url} on {added.page}"))
     suffix = f" ({record.title})" if record.title else ""
-    typer.echo(f"added {record.feed_id} {record.url}{suffix}")
+    typer.echo(one_line(f"added {record.feed_id} {record.url}{suffix}"))
 
 
 @feeds_app.command("import")
@@ -96,7 +98,7 @@ def import_(
     if result.errors:
         typer.echo(f"skipped {len(result.errors)} bad entries:", err=True)
         for error in result.errors:
-            typer.echo(f"  {error}", err=True)
+            typer.echo(f"  {one_line(str(error))}", err=True)
         raise typer.Exit(1)
 
 
@@ -158,7 +160,7 @@ def list_(
                 "state": _state_word(r, state),
                 "feed_state": orjson.loads(state.to_json()) if state else None,
             }
-            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+            sys.stdout.buffer.write(json_line(row) + b"\n")
         return
     if not records:
         typer.echo("no feeds registered (add one with `newswire feeds add URL`)")
@@ -172,7 +174,7 @@ def list_(
             _state_word(r, state),
             state.last_outcome if state else "-",
             _when(state.next_poll, now) if state and r.active else "-",
-            r.url + (f"\n{r.title}" if r.title else ""),
+            Text(one_line(r.url) + (f"\n{one_line(r.title)}" if r.title else "")),
         )
     Console(width=200).print(table)
     typer.echo(f"{len(records)} feeds")
@@ -251,10 +253,10 @@ def show(
             "state": _state_word(record, state),
             "feed_state": orjson.loads(state.to_json()) if state else None,
         }
-        sys.stdout.buffer.write(orjson.dumps(row, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(json_line(row, indent=True) + b"\n")
         return
     for label, value in _show_lines(record, state, datetime.now(UTC)):
-        typer.echo(f"{label:<14}{value}")
+        typer.echo(f"{label:<14}{one_line(value)}")
 
 
 # -- remove, pause, resume ---------------------------------------------------------------
@@ -266,7 +268,7 @@ def remove(feed: IdArg) -> None:
     from newswire.app.ops import feeds
 
     record = common.run_async(feeds.remove(common.settings(), feed))
-    typer.echo(f"removed {record.feed_id} {record.url}")
+    typer.echo(one_line(f"removed {record.feed_id} {record.url}"))
 
 
 @feeds_app.command("pause")
@@ -275,7 +277,7 @@ def pause(feed: IdArg) -> None:
     from newswire.app.ops import feeds
 
     record = common.run_async(feeds.set_paused(common.settings(), feed, True))
-    typer.echo(f"paused {record.feed_id} {record.url}")
+    typer.echo(one_line(f"paused {record.feed_id} {record.url}"))
 
 
 @feeds_app.command("resume")
@@ -284,4 +286,4 @@ def resume(feed: IdArg) -> None:
     from newswire.app.ops import feeds
 
     record = common.run_async(feeds.set_paused(common.settings(), feed, False))
-    typer.echo(f"resumed {record.feed_id} {record.url}")
+    typer.echo(one_line(f"resumed {record.feed_id} {record.url}"))

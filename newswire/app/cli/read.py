@@ -10,11 +10,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 from rich.console import Console
 
 from newswire.app.cli import common
+from newswire.terminal import json_line
 
 if TYPE_CHECKING:
     from newswire_consumers.store.store import ItemFilter, ItemStore
@@ -136,7 +136,7 @@ def search(
         hits = store.search(" ".join(words), limit=limit, where=where)
     if as_json:
         for hit in hits:
-            sys.stdout.buffer.write(orjson.dumps(hit.item.model_dump(mode="json")) + b"\n")
+            sys.stdout.buffer.write(json_line(hit.item.model_dump(mode="json")) + b"\n")
         return
     if not hits:
         typer.echo("no items match")
@@ -173,9 +173,18 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    keep_formulas: Annotated[
+        bool,
+        typer.Option(
+            "--keep-formulas",
+            help="CSV: write cells that start with = + - @ as they are (by default they get "
+            "a leading ' so a spreadsheet shows them instead of running them).",
+        ),
+    ] = False,
 ) -> None:
     """Write every stored item, oldest first, with every event field (item_id, story_id...).
-    CSV: nested fields as dotted columns, lists as JSON arrays."""
+    CSV: nested fields as dotted columns, lists as JSON arrays; cells that would start a
+    spreadsheet formula get a leading ' unless --keep-formulas."""
     from newswire_consumers.store.export import write_csv, write_jsonl
 
     with _open_store() as store:
@@ -186,7 +195,7 @@ def export(
         else:
             text = output.open("w", encoding="utf-8", newline="") if output else None
             with text or nullcontext(sys.stdout) as out:
-                count = write_csv(items, out)
+                count = write_csv(items, out, neutralize_formulas=not keep_formulas)
     if output:
         typer.echo(f"exported {count} items to {output}", err=True)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.table import Table
 
 from newswire.app.cli import common
 from newswire.settings import Settings
+from newswire.terminal import for_rich, json_line
 
 
 def health_urls(settings: Settings, given: list[str]) -> list[str]:
@@ -53,7 +52,7 @@ def status(
     else:
         report = common.run_async(collect_status(settings, urls))
     if as_json:
-        sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(json_line(report, indent=True) + b"\n")
         return
     Console().print(render(report))
 
@@ -73,10 +72,10 @@ def render(report: dict[str, Any]) -> Group:
         failing.add_column(col, overflow="fold")  # a URL cut short names no feed
     for f in feeds["failing"][:20]:
         failing.add_row(
-            escape(f["title"] or f["url"]),
+            for_rich(f["title"] or f["url"]),
             str(f["consecutive_errors"]),
             f["outcome"],
-            escape(f["error"][:80]),
+            for_rich(f["error"][:80]),
             f["last_ok"][:19] or "never",
         )
 
@@ -101,7 +100,7 @@ def render(report: dict[str, Any]) -> Group:
             dlq.add_row(d["stage"], "[dim]none[/dim]", "0", "0")
         for reason, counts in d["by_reason"].items():
             dlq.add_row(
-                d["stage"], escape(reason), str(counts["total"]), str(counts["not_replayed"])
+                d["stage"], for_rich(reason), str(counts["total"]), str(counts["not_replayed"])
             )
 
     rates = Table(title="items per second (record timestamps)", title_justify="left")
@@ -120,7 +119,7 @@ def render(report: dict[str, Any]) -> Group:
         health.add_column(col)
     for h in report["health"]:
         mark = "[green]ready[/green]" if h["ready"] else "[red]NOT READY[/red]"
-        health.add_row(escape(h["url"]), mark, escape(f"{h['status'] or '-'} {h['detail']}"))
+        health.add_row(for_rich(h["url"]), mark, for_rich(f"{h['status'] or '-'} {h['detail']}"))
     if not report["health"]:
         health.add_row("[dim]none configured (--health URL)[/dim]", "", "")
 

@@ -11,7 +11,6 @@ import os
 import sys
 from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
 
@@ -19,6 +18,7 @@ from newswire.app.cli import common
 from newswire.app.ops.events import Filters, Seen
 from newswire.errors import ConfigError
 from newswire.settings import Settings
+from newswire.terminal import json_line
 
 
 async def follow(
@@ -72,7 +72,7 @@ async def follow(
 def _emit(out: Console, seen: Seen, as_json: bool) -> bool:
     try:
         if as_json:
-            sys.stdout.buffer.write(orjson.dumps(seen.to_json()) + b"\n")
+            sys.stdout.buffer.write(json_line(seen.to_json()) + b"\n")
             sys.stdout.buffer.flush()
         else:
             out.print(seen.line())

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from rich.markup import escape
 
 from newswire.errors import ConfigError
 from newswire.kafka.reader import Rec
+from newswire.terminal import for_rich
 from newswire_schemas.envelope import Event, EventDecodeError, decode_event
 
 FIELDS = ("feed", "language", "type", "reason")
@@ -112,15 +112,15 @@ class Seen:
         when = datetime.fromtimestamp(rec.timestamp / 1000, UTC).strftime("%H:%M:%S")
         where = f"{rec.partition}/{rec.offset}"
         reason = self.header("dlq_error_class")
-        tail = f" [red]{escape(reason)}[/red]" if reason else ""
+        tail = f" [red]{for_rich(reason)}[/red]" if reason else ""
         if self.event is None:
             value = (rec.value or b"")[:100].decode("utf-8", "replace")
-            return f"{when} {where} [dim]{escape(value)}[/dim]{tail}"
+            return f"{when} {where} [dim]{for_rich(value)}[/dim]{tail}"
         item = self.event.item
         kind = self.event.type.value.split(".")[2]
-        lang = item.language.declared or item.language.detected or "?"
-        feed = escape(item.feed_title or item.feed_url)
-        title = escape(item.title)
+        lang = for_rich(item.language.declared or item.language.detected or "?")
+        feed = for_rich(item.feed_title or item.feed_url)
+        title = for_rich(item.title)
         return f"{when} {where} [bold]{kind}[/bold] {lang} [cyan]{feed}[/cyan] {title}{tail}"
 
 

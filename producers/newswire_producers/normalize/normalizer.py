@@ -6,22 +6,26 @@ What each field gets, and the quality flag that records a repair or a derivation
 * ``link``: the canonical link (:func:`canonicalize`), relative links resolved against the
   entry's ``xml:base``, else the feed's link, else the feed URL (``link_missing``,
   ``link_unsafe_dropped``). Every other URL field passes :func:`safe_url`.
-* ``title``, author names, categories: plain text (tags stripped, entities decoded,
-  whitespace collapsed); the title is derived from
-  the summary or content text when missing (``title_derived``), else ``title_missing``.
+* ``title``, author names, categories: plain text (tags stripped and entities decoded until
+  none is left, whitespace collapsed: :func:`newswire.sanitizer.plain_text`); the title is
+  derived from the summary or content text when missing (``title_derived``), else
+  ``title_missing``.
 * ``summary`` and ``content.html``: nh3-sanitized HTML, relative URLs made absolute
-  (``html_sanitized`` when active content was removed); ``content`` falls back to the
-  summary; ``content.text`` is its plain text (``content_missing`` when both are empty).
+  (``html_sanitized`` when active content was removed, ``markup_flattened`` when nesting
+  deeper than the sanitizer's cap was flattened); ``content`` falls back to the summary;
+  ``content.text`` is its plain text (``content_missing`` when both are empty).
 * ``title``, ``summary``, ``content``, author names, categories: double-encoded UTF-8
-  ("attirÃ©") repaired (:mod:`newswire_producers.normalize.mojibake`; ``encoding_repaired`` when the
-  title, summary or content needed it).
+  ("attirÃ©") repaired (:mod:`newswire_producers.normalize.mojibake`; ``encoding_repaired``
+  when the title, summary or content needed it).
 * ``published``/``updated``: UTC; unparseable dates are dropped (``date_unparseable``);
   no date at all gives ``date_missing``; a date more than 10 minutes after ``now`` becomes
   ``fetched`` (``date_in_future_clamped``).
+* ``guid``: the feed's id for the entry, published unless it is a URL of a scheme a browser
+  runs (``javascript:``, ``data:``...; ``guid_unsafe_dropped``): an RSS guid is a permalink
+  by default, and a subscriber may follow it. The item's identity still uses it.
 * ``item_id``, ``dedup_key``, ``feed_id``, ``content_hash``:
-:mod:`newswire_producers.normalize.identity`
-  (``guid_missing``, ``guid_repeated``). Feed-wide flags (``feed_malformed``,
-  ``encoding_repaired``) are copied onto every item.
+  :mod:`newswire_producers.normalize.identity` (``guid_missing``, ``guid_repeated``).
+  Feed-wide flags (``feed_malformed``, ``encoding_repaired``) are copied onto every item.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from newswire.sanitizer import html_to_text, sanitize, text_line
+from newswire.sanitizer import active_scheme, html_to_text, plain_text, sanitize
 from newswire_producers.normalize.canonical_url import canonicalize, safe_url
 from newswire_producers.normalize.identity import (
     EntryKey,
@@ -50,6 +54,9 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 #: The longest title derived from body text.
 TITLE_MAX_CHARS = 120
 _LANGUAGE_RE = re.compile(r"^[a-z]{1,8}(-[a-z0-9]{1,8})*$")
+
+
+_UNSAFE_GUID = QualityFlag.GUID_UNSAFE_DROPPED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,7 @@ def normalize(
     now = _as_utc(now) if now is not None else fetched
     feed_id = feed_id_for(feed_url)
     feed_link = canonicalize(feed.link, feed_url)
-    feed_title = text_line(feed.title)
+    feed_title = plain_text(feed.title)
     drafts = [_draft(entry, feed, feed_url, feed_link, fetched, now) for entry in feed.entries]
     identities = assign_identities(feed_id, [d.key for d in drafts])
     items = []
@@ -98,7 +105,7 @@ def normalize(
                 feed_id=feed_id,
                 feed_url=feed_url,
                 feed_title=feed_title,
-                guid=draft.key.guid,
+                guid=None if _UNSAFE_GUID in draft.flags else draft.key.guid,
                 link=draft.key.canonical_link,
                 title=draft.title,
                 summary=draft.summary,
@@ -152,7 +159,9 @@ def _draft(
     content = sanitize(content_raw, body_base) if content_raw.strip() else summary
     if summary.changed or content.changed:
         flags.add(QualityFlag.HTML_SANITIZED.value)
-    title = text_line(title_raw)
+    if summary.flattened or content.flattened:
+        flags.add(QualityFlag.MARKUP_FLATTENED.value)
+    title = plain_text(title_raw)
     text = html_to_text(content.html)
     if not text and not content.html:
         flags.add(QualityFlag.CONTENT_MISSING.value)
@@ -163,6 +172,8 @@ def _draft(
     guid = entry.guid.strip() if entry.guid and entry.guid.strip() else None
     if guid is None:
         flags.add(QualityFlag.GUID_MISSING.value)
+    elif active_scheme(guid):
+        flags.add(_UNSAFE_GUID)
 
     published, updated = _dates(entry, flags, fetched, now)
     return _Draft(
@@ -186,8 +197,9 @@ def _first_http(*candidates: str | None) -> str | None:
 
 
 def _derive_title(text: str) -> str:
-    """The first line of ``text``, cut at a word boundary to at most TITLE_MAX_CHARS."""
-    line = text.split("\n", 1)[0].strip()
+    """The first line of ``text``, cut at a word boundary to at most TITLE_MAX_CHARS, as
+    plain text (body text may hold "<blink>" as words; a title holds no markup)."""
+    line = plain_text(text.split("\n", 1)[0])
     if len(line) <= TITLE_MAX_CHARS:
         return line
     cut = line[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0] or line[: TITLE_MAX_CHARS - 1]
@@ -232,7 +244,7 @@ def _plain(value: str) -> str:
     (``<b>``, entities) in them; the HTML pass is skipped when there is none (the common
     case)."""
     if "<" in value or "&" in value or not value.isprintable():
-        return repair(text_line(value))
+        return repair(plain_text(value))
     return repair(" ".join(value.split()))
 
 
