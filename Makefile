@@ -21,6 +21,8 @@ help:
 	@echo "make reliability fault-injection scenarios -> .local/reliability/report.md"
 	@echo "make story-semantic  story clustering with sentence embeddings (an experiment)"
 	@echo "make parser-eval feedparser-rs against feedparser and the fast path (an experiment)"
+	@echo "make image       the container image (podman; a Debian-built Python base where no registry answers)"
+	@echo "make container-test  builds the image and runs every service as a container against local Kafka"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -127,3 +129,16 @@ wheel-check: venv
 clean:
 	rm -rf .local/data .local/wheel .pytest_cache .mypy_cache .ruff_cache
 
+# The container image, built with podman (deploy/image.sh): on the Python base named by
+# NEWSWIRE_PYTHON_IMAGE, or by default on one made from Debian packages with mmdebstrap and
+# cached in .local/image/. IMAGE names the tag.
+IMAGE ?= localhost/newswire:latest
+.PHONY: image container-test
+image:
+	NEWSWIRE_IMAGE="$(IMAGE)" deploy/image.sh build
+
+# The image checked, and the pipeline run as one container per service against the local
+# broker (tests/containers); removes what it creates. Figures: .local/container-test/.
+container-test: packages venv
+	deploy/image.sh packages
+	deploy/local-services.sh run -- $(BIN)/pytest -m container -s -p no:cacheprovider tests/containers

@@ -2,6 +2,12 @@
 Specification JSON schema (the copy check-jsonschema ships, Apache-2.0), then structurally:
 every service the stack needs is there with a healthcheck, the newswire services run the
 commands the CLI has, and every file the stack mounts exists in the repository.
+
+The newswire services are the ones the container test runs (tests/deployment.py: the
+Kubernetes base is the one source): the same commands, ports and shared environment. The
+file is not run here: its Kafka, PostgreSQL, Redis, Prometheus and Grafana images come from
+Docker Hub, which this machine cannot reach, and Debian's podman-compose (1.0.3) has no
+``config`` command and creates volumes and networks even with ``--dry-run``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import check_jsonschema.builtin_schemas.vendor as vendored
 import jsonschema
 import pytest
 import yaml
+from deployment import PER_DEPLOYMENT, services, shared_environment
 
 from newswire.app.pipeline import SERVICES
 
@@ -91,3 +98,18 @@ def test_everything_mounted_exists_and_prometheus_scrapes_every_service(
         t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
     }
     assert targets == {f"{name}:9400" for name in SERVICES}
+
+
+def test_the_services_are_the_deployed_ones_with_the_shared_environment(
+    compose: dict[str, Any],
+) -> None:
+    shared = shared_environment()
+    assert shared, "the ConfigMap shares nothing"
+    for name, spec in services().items():
+        service = compose["services"][name]
+        assert service["command"] == list(spec.command), name
+        assert f"{spec.port}/readyz" in " ".join(service["healthcheck"]["test"]), name
+        env = service["environment"]
+        assert {k: env.get(k) for k in shared} == shared, f"{name} differs from the ConfigMap"
+        local = {k for k in env if k in PER_DEPLOYMENT}
+        assert "NEWSWIRE_KAFKA_BOOTSTRAP" in local, name

@@ -31,7 +31,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newswire.app.api import page
+from newswire.app.api.health import health_routes
 from newswire.app.api.openapi import openapi_document
+from newswire.metrics import Metrics
 from newswire_consumers.store.store import AmbiguousItemId, ItemFilter, ItemStore, StoreUnavailable
 from newswire_consumers.store.text import body_text
 from newswire_schemas.item import Item
@@ -151,8 +153,16 @@ def _json_item(item: Item) -> dict[str, Any]:
     return item.model_dump(mode="json")
 
 
-def create_app(store: ItemStore, *, page_max: int = 100, close_store: bool = False) -> Starlette:
-    """The app over ``store``; with ``close_store`` the store is closed at shutdown."""
+def create_app(
+    store: ItemStore,
+    *,
+    page_max: int = 100,
+    close_store: bool = False,
+    metrics: Metrics | None = None,
+) -> Starlette:
+    """The app over ``store``; with ``close_store`` the store is closed at shutdown. It
+    serves its probes and metrics too (``/livez``, ``/readyz``, ``/metrics``: api/health.py),
+    on ``metrics`` (a fresh registry when None)."""
 
     def items(request: Request) -> Response:
         found, next_cursor = find(store, request, page_max)
@@ -229,6 +239,7 @@ def create_app(store: ItemStore, *, page_max: int = 100, close_store: bool = Fal
             Route("/openapi.json", openapi),
             Route("/", home),
             Route("/read/{id}", read),
+            *health_routes(store, metrics or Metrics()),
             Mount(
                 "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
             ),
