@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from newswire.errors import FeedError, FetchError
 from newswire.fetch.fetcher import Fetcher, HttpStatusError
@@ -46,7 +47,6 @@ from newswire_producers.pacing.next_poll import (
 )
 from newswire_producers.pacing.politeness import HostGate, PolitenessPolicy, host_of
 from newswire_producers.parse.parse_worker import parse_bounded
-from newswire_producers.parse.parsed import ParsedFeed
 from newswire_producers.registry import FeedRecord, publish_feeds
 from newswire_schemas import Event, EventType, Item
 
@@ -172,13 +172,17 @@ class Poller:
             return await self._done(feed, base, "unchanged", 0, http, now)
         started = time.perf_counter()
         try:
-            document = await parse_bounded(
+            # Normalizing (sanitizing included) runs where parsing does, under its bounds.
+            normalized = await parse_bounded(
                 result.body,
                 url=result.final_url,
+                then=partial(
+                    normalize, feed_url=feed.identity_url, fetched=datetime.fromtimestamp(now, UTC)
+                ),  # the registered URL, not the current one: item ids derive from it (301)
                 content_type=result.content_type,
                 timeout_s=self._settings.parse_timeout_s,
             )
-            parsed = await asyncio.to_thread(self._normalize, document, result.body, feed, now)
+            parsed = await asyncio.to_thread(self._scheduling_hints, normalized, result.body, now)
         except FeedError as exc:
             self._metrics.parse_errors.labels(exc.reason).inc()
             return await self._failed(feed, base.with_(polls_total=state.polls_total), exc, now)
@@ -215,14 +219,8 @@ class Poller:
             return done
         return await self._done(feed, new_state, "ok", len(items), http, now)
 
-    def _normalize(
-        self, document: ParsedFeed, body: bytes, feed: FeedRecord, now: float
-    ) -> _Parsed:
-        """Off the event loop: normalize, read the scheduling hints."""
-        # The registered URL, not the current one: item ids derive from it (301).
-        items = normalize(
-            document, feed_url=feed.identity_url, fetched=datetime.fromtimestamp(now, UTC)
-        )
+    def _scheduling_hints(self, items: list[Item], body: bytes, now: float) -> _Parsed:
+        """Off the event loop: read the feed's scheduling hints and its posting interval."""
         dates = [i.published.timestamp() for i in items if i.published is not None]
         return _Parsed(items, read_feed_hints(body), interval_from_dates(dates, now))
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 from factories import make_item
 
+from newswire.errors import FeedParseError
 from newswire.sanitizer import MAX_DEPTH, flatten_deep, sanitize
 from newswire_consumers.enrich import chain
 from newswire_producers.normalize.normalizer import normalize
+from newswire_producers.parse.parse_worker import INLINE_BYTES, parse_bounded
 from newswire_producers.parse.parser import parse_feed
 from newswire_schemas import Content
 
@@ -78,3 +81,35 @@ def test_enrich_flattens_and_flags_deep_markup_it_is_given() -> None:
     assert took < CPU_BOUND_S
     assert "markup_flattened" in out.quality_flags  # type: ignore[attr-defined]
     assert out.content.text == "deep text"  # type: ignore[attr-defined]
+
+
+def slow_normalize(feed: object) -> object:
+    """Stands in for a normalize that never ends (module-level: the worker unpickles it)."""
+    time.sleep(60)
+    return feed
+
+
+async def test_what_runs_after_the_parse_shares_its_time_bound() -> None:
+    # A body big enough for the worker process: the poller normalizes (and so sanitizes)
+    # there, so the parse deadline covers the sanitizer too.
+    body = ("x " * 400_000).encode()
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        b"<title>Big</title><link>https://news.example/1</link><description>"
+        + body
+        + b"</description></item></channel></rss>"
+    )
+    assert len(feed) > INLINE_BYTES
+    started = time.monotonic()
+    with pytest.raises(FeedParseError, match="parse timed out"):
+        await parse_bounded(
+            feed, url="https://news.example/feed.xml", then=slow_normalize, timeout_s=3
+        )
+    assert time.monotonic() - started < 30
+    (item,) = await parse_bounded(
+        feed,
+        url="https://news.example/feed.xml",
+        then=partial(normalize, feed_url="https://news.example/feed.xml", fetched=NOW),
+        timeout_s=30,
+    )
+    assert item.title == "Big"
