@@ -88,25 +88,31 @@ def render_article(item: Item, *, width: int = 80) -> str:
 
 
 def format_hits_table(hits: Iterable[SearchHit]) -> Table:
-    """Search hits as a table with columns id (first 12 chars), published, feed, title.
+    """Search hits as a table that fits 80 columns: title (one line, cut with an ellipsis;
+    the column that gives way), feed, published day (UTC), and the first 12 characters of
+    the id (what ``show`` takes).
 
     Cells are plain :class:`~rich.text.Text`, so ``[bold]`` in a feed's title is shown as
     written, never interpreted. Missing published times show as ``-``.
     """
-    table = Table(show_header=True, header_style="bold")
-    table.add_column("id", no_wrap=True, style="cyan")
-    table.add_column("published", no_wrap=True)
-    table.add_column("feed", max_width=30, overflow="ellipsis", no_wrap=True)
-    table.add_column("title", overflow="fold")
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1), pad_edge=False)
+    # The title column is the one that gives way to a narrow terminal; its cells are cut to
+    # one line (Text(no_wrap=True)) instead of wrapping.
+    table.add_column("title", min_width=20)
+    table.add_column("feed", max_width=20, no_wrap=True, overflow="ellipsis")
+    table.add_column("published", width=10, no_wrap=True)
+    table.add_column("id", width=12, no_wrap=True, style="cyan")
     for hit in hits:
         item = hit.item
-        published = (
-            item.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if item.published else "-"
-        )
+        published = item.published.astimezone(UTC).strftime("%Y-%m-%d") if item.published else "-"
         table.add_row(
-            Text(item.item_id[:12]),
-            Text(published),
+            Text(
+                " ".join(one_line(item.title).split()) or "(untitled)",
+                no_wrap=True,
+                overflow="ellipsis",
+            ),
             Text(one_line(item.feed_title or item.feed_url)),
-            Text(" ".join(one_line(item.title).split()) or "(untitled)"),
+            Text(published),
+            Text(item.item_id[:12]),
         )
     return table

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import yaml
+from promql import expressions
 
 from newswire.app.demo import FeedServer, generate_site
 from newswire.app.pipeline import run_pipeline
@@ -139,18 +140,6 @@ def exposed_names(text: str) -> set[str]:
     return names
 
 
-def _exprs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("expr", "query") and isinstance(value, str):
-                yield value
-            else:
-                yield from _exprs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _exprs(value)
-
-
 def referenced_names() -> dict[str, set[str]]:
     """{deploy file: the newswire_* names its panels or rules query}."""
     files = sorted((DEPLOY / "grafana").rglob("*.json"))
@@ -162,6 +151,6 @@ def referenced_names() -> dict[str, set[str]]:
             if path.suffix == ".json"
             else yaml.safe_load(path.read_text())
         )
-        names = {name for expr in _exprs(doc) for name in _NAME.findall(expr)}
+        names = {name for expr in expressions(doc) for name in _NAME.findall(expr)}
         refs[str(path.relative_to(REPO))] = names
     return refs

@@ -1,7 +1,7 @@
-"""``newswire search --feed`` takes what ``newswire feeds list`` prints: the
-feed's id (that list shows its first 12 characters; any unique prefix of 4+ works, like
-``feeds show``), as well as the feed URL. Run as a user runs it, over a SQLite store that
-holds items of several feeds; no Kafka involved."""
+"""``newswire search`` and ``show`` as a user runs them. ``search --feed`` takes what
+``newswire feeds list`` prints: the feed's id (that list shows its first 12 characters; any
+unique prefix of 4+ works, like ``feeds show``), as well as the feed URL. Over a SQLite
+store that holds items of several feeds; no Kafka involved."""
 
 from __future__ import annotations
 
@@ -73,3 +73,38 @@ def test_an_unknown_or_ambiguous_feed_id_is_one_line(env: dict[str, str]) -> Non
         == f"newswire: --feed '{a[:4]}' matches 2 stored feeds; give more of the id\n"
     )
     assert feeds_of(search(env, "--feed", a[:5])) == [A, A]
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*NEWSWIRE, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_search_says_how_many_match_and_how_to_see_more(env: dict[str, str]) -> None:
+    done = run(env, "search", "heatwave", "--limit", "3")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().splitlines()[-1] == (
+        "3 of 4 matching items; see more with --limit 4 (`newswire show ID` reads one)"
+    )
+    every = run(env, "search", "heatwave").stdout.rstrip().splitlines()[-1]
+    assert every.startswith("4 of 4 matching items (")
+
+
+def test_since_takes_a_duration_like_every_command(env: dict[str, str]) -> None:
+    recent = run(env, "search", "heatwave", "--since", "3650d", "--json")
+    assert recent.returncode == 0 and len(recent.stdout.splitlines()) == 4
+    future = run(env, "search", "heatwave", "--until", "3650d", "--json")
+    assert future.returncode == 0 and future.stdout == ""  # nothing is 10 years old
+    bad = run(env, "search", "heatwave", "--since", "yesterdayish")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        "newswire: --since 'yesterdayish' is neither a time (2026-11-28T12:00:00Z) nor a "
+        "duration (2h)"
+    )
+
+
+def test_show_says_how_long_a_prefix_must_be(env: dict[str, str]) -> None:
+    done = run(env, "show", "abc123")
+    assert done.returncode == 2
+    assert "give at least 8 characters of the item id" in done.stderr

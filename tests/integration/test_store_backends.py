@@ -65,6 +65,20 @@ def test_search_finds_words_only_in_the_body(any_store: ItemStore) -> None:
     assert [h.item.item_id for h in any_store.search("ashb*")] == [target.item_id]
 
 
+def test_count_matches_counts_past_the_limit_with_the_same_filters(any_store: ItemStore) -> None:
+    items = [
+        make_item(
+            n, title=f"Harbour report {n}", language=Language(declared="en" if n % 2 else "fr")
+        )
+        for n in range(7)
+    ]
+    any_store.upsert_many([*items, make_item(9, title="Weather")])
+    assert len(any_store.search("harbour", limit=3)) == 3
+    assert any_store.count_matches("harbour") == 7
+    assert any_store.count_matches("harbour", where=ItemFilter(language="en")) == 3
+    assert any_store.count_matches("volcano") == 0 and any_store.count_matches("  ") == 0
+
+
 def test_title_matches_rank_first(any_store: ItemStore) -> None:
     in_body = make_item(1, title="Weather", text="A long report mentioning heatwave once.")
     in_title = make_item(2, title="Heatwave grips the region", text="Hot days ahead.")

@@ -165,12 +165,29 @@ def test_body_text_prefers_content() -> None:
 def test_hits_table() -> None:
     items = [make_item(1), make_item(2, title="[bold]not markup[/bold]", published=None)]
     table = format_hits_table(SearchHit(item=i, snippet="", rank=-1.0) for i in items)
-    assert [c.header for c in table.columns] == ["id", "published", "feed", "title"]
+    assert [c.header for c in table.columns] == ["title", "feed", "published", "id"]
     assert table.row_count == 2
     out = io.StringIO()
     Console(file=out, width=200, color_system=None).print(table)
     text = out.getvalue()
     assert items[0].item_id[:12] in text and items[0].item_id[:13] not in text
-    assert "2026-11-28 14:05" in text
+    assert "2026-11-28" in text
     assert "[bold]not markup[/bold]" in text
     assert "The Daily Example" in text
+
+
+def test_hits_fit_80_columns_title_first_one_line_each() -> None:
+    long_title = "Harbour authority closes the eastern breakwater for a season of storm repairs"
+    items = [
+        make_item(n, title=long_title, feed_title="The Very Long Name Of A Daily") for n in range(3)
+    ]
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None).print(
+        format_hits_table(SearchHit(item=i, snippet="", rank=-1.0) for i in items)
+    )
+    lines = out.getvalue().rstrip("\n").split("\n")
+    assert len(lines) == 1 + len(items)  # the header, then one line per hit
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[1].startswith("Harbour authority closes the") and "…" in lines[1]
+    assert "2026-11-28" in lines[1]
+    assert items[0].item_id[:12] in lines[1]  # what `show` takes

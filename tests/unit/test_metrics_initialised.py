@@ -23,6 +23,7 @@ import yaml
 from paths import REPO
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from promql import expressions
 
 from newswire import errors
 from newswire.app.stages import STAGES
@@ -43,18 +44,6 @@ Sample = tuple[str, dict[str, str], float]
 Selector = tuple[str, dict[str, str]]
 
 
-def _exprs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("expr", "query") and isinstance(value, str):
-                yield value
-            else:
-                yield from _exprs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _exprs(value)
-
-
 def selectors(expr: str) -> list[Selector]:
     """The ``newswire_*`` series an expression selects, with their equality matchers."""
     return [
@@ -69,7 +58,7 @@ def referenced() -> dict[str, list[Selector]]:
         docs[str(path.relative_to(REPO))] = json.loads(path.read_text())
     for path in sorted((DEPLOY / "prometheus").glob("*.yml")):
         docs[str(path.relative_to(REPO))] = yaml.safe_load(path.read_text())
-    return {name: [s for e in _exprs(doc) for s in selectors(e)] for name, doc in docs.items()}
+    return {name: [s for e in expressions(doc) for s in selectors(e)] for name, doc in docs.items()}
 
 
 def samples(text: str) -> list[Sample]:

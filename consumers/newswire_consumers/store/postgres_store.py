@@ -91,6 +91,10 @@ _SEARCH = f"""
     ORDER BY rank DESC, i.sort_time DESC, i.item_id
     LIMIT %(limit)s OFFSET %(offset)s
 """  # noqa: S608 - _WHERE is a constant; values are bound parameters
+_COUNT_MATCHES = f"""
+    SELECT count(*) FROM items AS i, to_tsquery('simple', %(query)s) AS q
+    WHERE i.search @@ q AND {_WHERE}
+"""  # noqa: S608 - as above
 _LIST = f"""
     SELECT i.data FROM items AS i
     WHERE {_WHERE} AND (%(after_time)s::timestamptz IS NULL
@@ -241,6 +245,12 @@ class PostgresStore(Closing):
             SearchHit(_item(data), " ".join(snippet.split()), -float(rank))
             for data, snippet, rank in self._fetch(_SEARCH, params)
         ]
+
+    def count_matches(self, query: str, *, where: ItemFilter | None = None) -> int:
+        tsq = ts_query(query)
+        if not tsq:
+            return 0
+        return int(self._fetch(_COUNT_MATCHES, {"query": tsq, **_filter_params(where)})[0][0])
 
     def list_items(
         self, *, limit: int = 20, cursor: str | None = None, where: ItemFilter | None = None

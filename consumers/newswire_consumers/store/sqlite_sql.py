@@ -65,6 +65,11 @@ SEARCH = """
     ORDER BY rank, i.sort_time DESC, i.item_id
     LIMIT :limit OFFSET :offset
 """
+COUNT_MATCHES = """
+    SELECT count(*)
+    FROM items_fts JOIN items AS i ON i.id = items_fts.rowid
+    WHERE items_fts MATCH :match AND {where}
+"""
 # The filter conditions of every read (ItemFilter); named parameters, never interpolation.
 WHERE = """
     (:feed_url IS NULL OR i.feed_url = :feed_url)

@@ -301,6 +301,14 @@ class SqliteStore(Closing):
             for data, snippet, rank in self._query(sql.SEARCH.format(where=sql.WHERE), params)
         ]
 
+    def count_matches(self, query: str, *, where: ItemFilter | None = None) -> int:
+        """How many items :meth:`search` would find with no limit."""
+        match = fts_query(query)
+        if not match:
+            return 0
+        params = {"match": match, **_filter_params(where)}
+        return int(self._query(sql.COUNT_MATCHES.format(where=sql.WHERE), params)[0][0])
+
     def list_items(
         self, *, limit: int = 20, cursor: str | None = None, where: ItemFilter | None = None
     ) -> Page:

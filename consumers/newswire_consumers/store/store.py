@@ -101,6 +101,10 @@ class ItemStore(Protocol):
         first. A query without words returns ``[]``."""
         ...
 
+    def count_matches(self, query: str, *, where: ItemFilter | None = None) -> int:
+        """How many items :meth:`search` finds for ``query`` and ``where`` with no limit."""
+        ...
+
     def list_items(
         self, *, limit: int = 20, cursor: str | None = None, where: ItemFilter | None = None
     ) -> Page:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import nullcontext
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from newswire.app.cli import common
+from newswire.errors import ConfigError
 from newswire.terminal import json_line
 
 if TYPE_CHECKING:
@@ -50,14 +51,16 @@ def _open_store(*, create: bool = False) -> ItemStore:
 
 
 def _when(value: str | None, option: str) -> datetime | None:
-    """``2026-11-28`` (midnight UTC) or an ISO 8601 time (UTC when no offset is given)."""
+    """``2026-11-28`` (midnight UTC), an ISO 8601 time (UTC when no offset is given) or a
+    duration ago (``2h``), as every command takes them (newswire.app.ops.times)."""
+    from newswire.app.ops.times import parse_time
+
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        common.fail(f"{option}: not a date or ISO 8601 time: {value!r}", code=2)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parse_time(value, option)
+    except ConfigError as exc:
+        common.fail(str(exc), code=2)
 
 
 def _filter(
@@ -115,10 +118,14 @@ def search(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only items published at or after this date/time (UTC)."),
+        typer.Option(
+            "--since",
+            help="Only items published at or after this date/time (UTC), or this long ago (2h).",
+        ),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Only items published before this date/time.")
+        str | None,
+        typer.Option("--until", help="Only items published before this date/time (or 2h ago)."),
     ] = None,
     story: Annotated[
         str | None, typer.Option("--story", help="Only items of this story id.")
@@ -133,7 +140,9 @@ def search(
     with _open_store() as store:
         if feed is not None:
             where = replace(where, feed_url=feed_url_of(store, feed))
-        hits = store.search(" ".join(words), limit=limit, where=where)
+        query = " ".join(words)
+        hits = store.search(query, limit=limit, where=where)
+        total = store.count_matches(query, where=where) if hits and not as_json else len(hits)
     if as_json:
         for hit in hits:
             sys.stdout.buffer.write(json_line(hit.item.model_dump(mode="json")) + b"\n")
@@ -142,6 +151,11 @@ def search(
         typer.echo("no items match")
         raise typer.Exit(1)
     Console().print(format_hits_table(hits))
+    more = f"; see more with --limit {total}" if total > len(hits) else ""
+    typer.echo(f"{len(hits):,} of {total:,} matching items{more} (`newswire show ID` reads one)")
+
+
+SHOW_PREFIX = 8  # the shortest id prefix the stores look up
 
 
 def show(
@@ -156,6 +170,12 @@ def show(
     from newswire.app.render import render_article
     from newswire_consumers.store.store import AmbiguousItemId
 
+    if len(item_id.strip()) < SHOW_PREFIX:
+        common.fail(
+            f"{item_id!r} is too short: give at least {SHOW_PREFIX} characters of the item id "
+            "(`newswire search` shows 12)",
+            code=2,
+        )
     with _open_store() as store:
         try:
             item = store.get(item_id)

@@ -35,12 +35,13 @@ def reprocess(
     change). Refuses while the stage is running; offsets only ever move back. The events
     are processed again the next time the stage runs."""
     from newswire.app.ops.progress import live_progress
-    from newswire.app.ops.reprocess import apply_plan, parse_since, plan_reprocess
+    from newswire.app.ops.reprocess import apply_plan, plan_reprocess
+    from newswire.app.ops.times import parse_time
 
     settings = common.settings()
     names = stage_or_exit(settings.topic_prefix, stage)
     try:
-        when = parse_since(since)
+        when = parse_time(since, "--since")
     except ConfigError as exc:
         common.fail(str(exc), code=2)
 

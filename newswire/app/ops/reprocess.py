@@ -17,41 +17,21 @@ The target of a partition is the first offset whose record timestamp is at or af
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from newswire.app.ops.names import StageTopics
 from newswire.app.ops.offsets import OffsetProbe
-from newswire.errors import BrokerUnavailable, ConfigError, NewswireError
+from newswire.errors import BrokerUnavailable, NewswireError
 from newswire.kafka.clients import new_consumer, stop_within
 from newswire.settings import Settings
-
-_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class GroupActive(NewswireError):
     """The stage's group has members: its offsets cannot be moved safely now."""
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``2026-11-28T12:00:00Z`` (RFC 3339; no zone means UTC) or a duration ago: ``90s``,
-    ``15m``, ``2h``, ``1d``. Raises :class:`ConfigError` for anything else."""
-    now = now or datetime.now(UTC)
-    match = _RELATIVE.match(text.strip().lower())
-    if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
-    try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigError(
-            f"--since {text!r} is neither a time (2026-11-28T12:00:00Z) nor a duration (2h)"
-        ) from exc
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
