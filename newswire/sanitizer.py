@@ -153,9 +153,14 @@ def _url_attribute(tag: str, name: str, value: str) -> str | None:
     del tag
     if name not in _UNCHECKED_URL_ATTRIBUTES:
         return value
-    squeezed = "".join(c for c in value if c > " ").lower()
-    match = _SCHEME_RE.match(squeezed)
-    return value if match and match.group(1) in _URL_SCHEMES else None
+    return value if _scheme(value) in _URL_SCHEMES else None
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme of ``url`` as a browser reads it (ASCII whitespace and control characters
+    inside it ignored, any case), or None for a relative URL."""
+    match = _SCHEME_RE.match("".join(c for c in url if c > " ").lower())
+    return match.group(1) if match else None
 
 
 class _DangerScanner(HTMLParser):
@@ -170,10 +175,8 @@ class _DangerScanner(HTMLParser):
             if name.startswith("on"):
                 self.found = True
             elif name in _URL_ATTRIBUTES and value:
-                # Browsers ignore ASCII whitespace and control characters inside a scheme.
-                squeezed = "".join(c for c in value if c > " ").lower()
-                match = _SCHEME_RE.match(squeezed)
-                if match and match.group(1) not in _URL_SCHEMES:
+                scheme = _scheme(value)
+                if scheme is not None and scheme not in _URL_SCHEMES:
                     self.found = True
 
 
@@ -268,6 +271,5 @@ def plain_text(value: str) -> str:
 def active_scheme(value: str) -> str | None:
     """The scheme of ``value`` when it is one a browser would run (``javascript:``,
     ``data:``, ...), read as a browser does (whitespace and controls inside ignored)."""
-    squeezed = "".join(c for c in value[:64] if c > " ").lower()
-    match = _SCHEME_RE.match(squeezed)
-    return match.group(1) if match and match.group(1) in _ACTIVE_SCHEMES else None
+    scheme = _scheme(value)
+    return scheme if scheme in _ACTIVE_SCHEMES else None

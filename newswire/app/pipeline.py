@@ -147,7 +147,9 @@ async def run_pipeline(
 
     if not until_idle or summary.interrupted:  # the polls as the producer counted them
         summary.fetch_outcomes = label_values(metrics, "newswire_fetches", "outcome")
-        summary.items_fetched = int(metrics.items_published._value.get())
+        summary.items_fetched = sum(
+            v for _, v in counter_totals(metrics, "newswire_items_published")
+        )
     if summary.interrupted and tuple(services) == SERVICES:
         with contextlib.suppress(NewswireError):  # Kafka gone as well: nothing to count
             summary.left = await records_left(settings, [r.name for r in runners])
@@ -267,15 +269,20 @@ def watch_ready(
     metrics.up.labels(name).set_function(lambda: float(check()))
 
 
+def counter_totals(metrics: Metrics, family_name: str) -> list[tuple[dict[str, str], int]]:
+    """A counter's current values: (labels, value) per series."""
+    return [
+        (sample.labels, int(sample.value))
+        for family in metrics.registry.collect()
+        if family.name == family_name
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    ]
+
+
 def label_values(metrics: Metrics, family_name: str, label: str) -> dict[str, int]:
     """A counter with one label as {label value: count}, zero counts left out."""
-    out: dict[str, int] = {}
-    for family in metrics.registry.collect():
-        if family.name == family_name:
-            for sample in family.samples:
-                if sample.name.endswith("_total") and sample.value:
-                    out[sample.labels[label]] = int(sample.value)
-    return out
+    return {labels[label]: v for labels, v in counter_totals(metrics, family_name) if v}
 
 
 def counter_values(
@@ -283,10 +290,6 @@ def counter_values(
 ) -> dict[str, dict[str, int]]:
     """A labelled counter's current values as {outer label: {inner label: value}}."""
     out: dict[str, dict[str, int]] = {}
-    for family in metrics.registry.collect():
-        if family.name != family_name:
-            continue
-        for sample in family.samples:
-            if sample.name.endswith("_total"):
-                out.setdefault(sample.labels[outer], {})[sample.labels[inner]] = int(sample.value)
+    for labels, value in counter_totals(metrics, family_name):
+        out.setdefault(labels[outer], {})[labels[inner]] = value
     return out

@@ -80,6 +80,10 @@ class ConsumerRunner:
         self._stopping = False
         self._positions: dict[TopicPartition, int] = {}
         self.processed = 0
+        # The series this runner reports, at 0 from the start (dashboards and alerts select
+        # them); a stage that lists its outcomes gets those too.
+        outputs = (output_topic, self._dlq) if output_topic else (self._dlq,)
+        metrics.init_stage(stage.name, getattr(stage, "outcomes", ()), publishes=outputs)
 
     @property
     def name(self) -> str:

@@ -62,7 +62,9 @@ class Incoming:
 
 
 class Stage(Protocol):
-    """A pipeline stage. ``name`` labels metrics and names the consumer group."""
+    """A pipeline stage. ``name`` labels metrics and names the consumer group; a stage
+    that lists its ``outcomes`` (``newswire_stage_records_total{outcome}``) has their
+    series created at 0 by the runner."""
 
     name: str
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -29,6 +29,8 @@ from newswire import errors
 from newswire.app.stages import STAGES
 from newswire.fetch import ssrf
 from newswire.fetch.errors import FETCH_ERROR_OUTCOMES, HttpStatusError
+from newswire.kafka.producer import EventProducer
+from newswire.kafka.runner import ConsumerRunner
 from newswire.metrics import Metrics
 from newswire.settings import Settings, Topics
 
@@ -97,9 +99,14 @@ async def started(tmp_path: Path) -> AsyncIterator[str]:
     )
     metrics = Metrics()
     metrics.init_producer(Topics(settings.topic_prefix))  # what ProducerService does
+    topics = Topics(settings.topic_prefix)
+    producer = cast(EventProducer, None)  # the runners are built, never run: no Kafka here
     async with AsyncExitStack() as stack:
-        for spec in STAGES:
-            await spec.open(settings, metrics, stack)
+        for spec in STAGES:  # what run_pipeline does for each stage, short of running it
+            ConsumerRunner(
+                settings, metrics, await spec.open(settings, metrics, stack), producer,
+                input_topic=spec.input_topic(topics), output_topic=spec.output_topic(topics),
+            )  # fmt: skip
         yield generate_latest(metrics.registry).decode()
 
 

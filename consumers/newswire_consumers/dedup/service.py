@@ -52,8 +52,6 @@ async def open_dedup(settings: Settings, metrics: Metrics, stack: AsyncExitStack
     seen, backend = open_seen_store(settings)
     stack.push_async_callback(seen.aclose)
     stage = DedupStage(seen, metrics, backend=backend)
-    t = Topics(settings.topic_prefix)
-    metrics.init_stage(stage.name, stage.outcomes, publishes=(t.unique, t.dlq(t.raw)))
     return stage
 
 

@@ -14,7 +14,7 @@ from newswire.fetch.fetcher import Fetcher
 from newswire.fetch.policy import fetch_policy
 from newswire.kafka.stage import StageService
 from newswire.metrics import Metrics
-from newswire.settings import Settings, Topics
+from newswire.settings import Settings
 from newswire_consumers.enrich import language
 from newswire_consumers.enrich.fulltext import ArticleSource, FulltextPolicy
 from newswire_consumers.enrich.page_cache import PageCache
@@ -40,8 +40,6 @@ async def open_enrich(settings: Settings, metrics: Metrics, stack: AsyncExitStac
             concurrency=settings.enrich_fetch_concurrency,
         )
     stage = EnrichStage(metrics, policy=policy, articles=articles)
-    t = Topics(settings.topic_prefix)
-    metrics.init_stage(stage.name, stage.outcomes, publishes=(t.enriched, t.dlq(t.unique)))
     return stage
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from newswire.kafka.stage import StageService
 from newswire.metrics import Metrics
-from newswire.settings import Settings, Topics
+from newswire.settings import Settings
 from newswire_consumers.store.retention import run_retention
 from newswire_consumers.store.stage import StoreStage
 from newswire_consumers.store.store import open_store_url
@@ -48,8 +48,6 @@ async def open_store(settings: Settings, metrics: Metrics, stack: AsyncExitStack
     stack.callback(store.close)
     backend = backend_name(settings.store_url)
     stage = StoreStage(store, metrics, backend=backend, batch_max=settings.store_batch_max)
-    t = Topics(settings.topic_prefix)
-    metrics.init_stage(stage.name, stage.outcomes, publishes=(t.dlq(t.enriched),))
     await stage.count_items()  # down: the probe counts once the database answers
     _background(stack, stage.probe_forever(settings.store_health_interval_s))
     if settings.retention_days > 0:

@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
 from newswire.app.demo import FeedServer, generate_site
-from newswire.app.pipeline import RunSummary, counter_values, run_pipeline
+from newswire.app.pipeline import RunSummary, counter_totals, counter_values, run_pipeline
 from newswire.errors import BrokerUnavailable, PortInUse
 from newswire.kafka.topics import delete_topics, list_topics
 from newswire.metrics import Metrics
@@ -44,7 +44,7 @@ async def _report_progress(metrics: Metrics, echo: Echo, stop: asyncio.Event) ->
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1.0)
         stages = counter_values(metrics, "newswire_stage_records", "stage", "outcome")
-        published = int(metrics.items_published._value.get())
+        published = sum(v for _, v in counter_totals(metrics, "newswire_items_published"))
         line = "  progress: fetched {} · deduplicated {} · enriched {} · stored {}".format(
             published,
             sum(stages.get("dedup", {}).values()),
